@@ -105,6 +105,7 @@ class Channels:
     items: tuple[Channel, ...]
     uncertain: bool = False
     note: str | None = None
+    at_department: bool = True  # False: dossiers go to another body (e.g. UBND cấp xã)
 
     def of_kind(self, kind: str) -> list[Channel]:
         return [c for c in self.items if c.kind == kind]
@@ -387,7 +388,7 @@ def _parse_fees(r: _Reader, value: Any) -> Fees | None:
 
 
 def _parse_channels(r: _Reader, value: Any) -> Channels | None:
-    data = r.mapping(value, "channels", _FACET)
+    data = r.mapping(value, "channels", _FACET | {"at_department"})
     if data is None:
         return None
     channels = []
@@ -408,7 +409,8 @@ def _parse_channels(r: _Reader, value: Any) -> Channels | None:
             channels.append(Channel(kind, text, level, r.flag(d, "uncertain", f"{path}.uncertain")))
     if not channels:
         r.problem("channels.items", "must list at least one channel (leave `channels` out when none is known)")
-    return Channels(tuple(channels), r.flag(data, "uncertain", "channels.uncertain"), r.text(data, "note", "channels.note"))
+    return Channels(tuple(channels), r.flag(data, "uncertain", "channels.uncertain"), r.text(data, "note", "channels.note"),
+                    data.get("at_department", True) is not False)
 
 
 def _parse_forms(r: _Reader, value: Any) -> Forms | None:

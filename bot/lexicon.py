@@ -21,6 +21,7 @@ class VariantValue:
     label: str
     keywords: tuple[Phrase, ...]
     weak_keywords: tuple[Phrase, ...]
+    exclusive: bool = False  # stated, it rules out procedures without this value
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ def load_lexicon(path: Path | None = None) -> Lexicon:
                 label=spec["label"],
                 keywords=_phrases(spec.get("keywords")),
                 weak_keywords=_phrases(spec.get("weak_keywords")),
+                exclusive=bool(spec.get("exclusive", False)),
             )
             for value, spec in values.items()
         }

@@ -1,0 +1,81 @@
+"""Rasa custom actions. Each one copies the tracker into a `Turn`, lets `bot.dialogue` decide,
+and turns the `Outcome` into messages and slot events; no decision is taken here."""
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot import service
+from bot.dialogue import SLOT_CANDIDATES, SLOT_LAST_FACET, SLOT_PENDING_FACET, SLOT_PROCEDURE, Dialogue, Outcome, Turn
+from bot.intents import PROCEDURE_ENTITY
+
+log = logging.getLogger(__name__)
+
+# Said when something inside the assistant fails: the citizen never sees a traceback.
+INTERNAL_ERROR = ("Xin lỗi, hệ thống đang gặp sự cố khi xử lý câu hỏi này. Bạn vui lòng thử lại sau ít phút "
+                  "hoặc gọi đường dây nóng của Sở để được hỗ trợ.")
+
+
+def turn_from_tracker(tracker: Tracker) -> Turn:
+    message = tracker.latest_message or {}
+    entity = next((e.get("value") for e in message.get("entities") or []
+                   if e.get("entity") == PROCEDURE_ENTITY and isinstance(e.get("value"), str)), None)
+    return Turn(
+        intent=(message.get("intent") or {}).get("name") or "",
+        text=message.get("text") or "",
+        entity_procedure=entity,
+        procedure=tracker.get_slot(SLOT_PROCEDURE),
+        last_facet=tracker.get_slot(SLOT_LAST_FACET),
+        pending_facet=tracker.get_slot(SLOT_PENDING_FACET),
+        candidates=tuple(tracker.get_slot(SLOT_CANDIDATES) or ()),
+    )
+
+
+class _DialogueAction(Action):
+    """Runs one Dialogue method; any failure becomes a polite message, logged without the
+    citizen's text (it may hold personal data)."""
+
+    handler: Callable[[Dialogue, Turn], Outcome]
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        try:
+            outcome = type(self).handler(service.dialogue(), turn_from_tracker(tracker))
+        except Exception:  # noqa: BLE001 - the citizen must get an answer whatever failed
+            log.exception("%s failed (conversation %s)", self.name(), tracker.sender_id)
+            dispatcher.utter_message(text=INTERNAL_ERROR)
+            return []
+        for reply in outcome.replies:
+            dispatcher.utter_message(**reply.as_message())
+        return [SlotSet(name, value) for name, value in outcome.slots.items()]
+
+
+class ActionAnswer(_DialogueAction):
+    handler = Dialogue.respond
+
+    def name(self) -> Text:
+        return "action_answer"
+
+
+class ActionFallback(_DialogueAction):
+    handler = Dialogue.fallback
+
+    def name(self) -> Text:
+        return "action_fallback"
+
+
+class ActionOutOfScope(_DialogueAction):
+    handler = Dialogue.out_of_scope
+
+    def name(self) -> Text:
+        return "action_out_of_scope"
+
+
+class ActionDepartmentInfo(_DialogueAction):
+    handler = Dialogue.contact
+
+    def name(self) -> Text:
+        return "action_department_info"

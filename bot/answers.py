@@ -1,0 +1,378 @@
+"""Turn catalog facts into short Vietnamese chat replies.
+
+All wording comes from data/replies.yml; this module only decides which facts to show and in
+what order. Uncertain facts are always marked, missing facts are never guessed, and every
+factual answer ends with its legal basis and the date the entry was verified.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+
+from bot import paths
+from bot.catalog import Catalog, Fact, Fee, Procedure, load_catalog
+from bot.department import Department, load_department
+from bot.intents import payload
+
+FACETS = ("overview", "documents", "fees", "processing_time", "submission", "forms", "conditions", "legal_basis")
+MAX_BASIS_IN_FOOTER = 3
+RECENT_CHANGE_DAYS = 366  # a fee that ended within this many days is still mentioned as "mức cũ"
+
+
+@dataclass(frozen=True)
+class Button:
+    title: str
+    payload: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    buttons: tuple[Button, ...] = ()
+
+    def as_message(self) -> dict[str, Any]:
+        """The keyword arguments of rasa_sdk's dispatcher.utter_message."""
+        message: dict[str, Any] = {"text": self.text}
+        if self.buttons:
+            message["buttons"] = [{"title": b.title, "payload": b.payload} for b in self.buttons]
+        return message
+
+
+def money(amount: int) -> str:
+    """650000 -> '650.000' (Vietnamese digit grouping)."""
+    return f"{amount:,}".replace(",", ".")
+
+
+def date_vn(day: dt.date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+def load_replies(path: Path | None = None) -> dict[str, Any]:
+    return yaml.safe_load((path or paths.REPLIES).read_text(encoding="utf-8"))
+
+
+@dataclass
+class Answerer:
+    catalog: Catalog
+    department: Department
+    replies: dict[str, Any]
+    today: dt.date | None = None  # fixed date for tests; None = today
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def default(cls) -> "Answerer":
+        return cls(load_catalog(), load_department(), load_replies())
+
+    # ------------------------------------------------------------------ helpers
+
+    def _today(self) -> dt.date:
+        return self.today or dt.date.today()
+
+    def _r(self, key: str, **values: Any) -> str:
+        node: Any = self.replies
+        for part in key.split("."):
+            node = node[part]
+        return node.format(**values) if values else node
+
+    def _mark(self, text: str, uncertain: bool) -> str:
+        return f"{text} {self._r('uncertain_item')}" if uncertain else text
+
+    def _fact(self, fact: Fact) -> str:
+        return self._mark(fact.text, fact.uncertain)
+
+    def _dept(self, value: str) -> str:
+        return value + (self._r("example_marker") if self.department.example else "")
+
+    def _footer(self, procedure: Procedure, basis: Iterable[str] | None = None) -> list[str]:
+        items = list(dict.fromkeys(basis or ())) or [b.text for b in procedure.legal_basis]
+        lines = []
+        if items:
+            shown = "; ".join(items[:MAX_BASIS_IN_FOOTER])
+            if len(items) > MAX_BASIS_IN_FOOTER:
+                shown += self._r("footer_more_basis", count=len(items) - MAX_BASIS_IN_FOOTER)
+            lines.append(self._r("footer_basis", basis=shown))
+        lines.append(self._r("footer_verified", date=date_vn(procedure.verified)))
+        if procedure.portal_url:
+            lines.append(self._r("footer_portal_url", url=procedure.portal_url))
+        elif procedure.confirmed_code:
+            lines.append(self._r("footer_code", code=procedure.confirmed_code, portal=self.department.national_portal))
+        return lines
+
+    def _unknown(self, procedure: Procedure, facet: str) -> Reply:
+        return Reply(self._r("unknown_facet", facet=self._r(f"facet_names.{facet}"),
+                             procedure=procedure.short_name, hotline=self._dept(self.department.hotline)))
+
+    def _body(self, title: str, lines: list[str], uncertain: bool = False, note: str | None = None) -> list[str]:
+        out = [title, *lines]
+        if note:
+            out.append(note)
+        if uncertain:
+            out.append(self._r("uncertain_facet"))
+        return out
+
+    # ------------------------------------------------------------------ facets
+
+    def fee_value(self, fee: Fee) -> str:
+        if fee.amount is not None:
+            value = (self._r("fees.per_unit", amount=money(fee.amount), unit=fee.unit) if fee.unit
+                     else self._r("fees.amount", amount=money(fee.amount)))
+            if fee.text:
+                value += f"; {fee.text}"
+        else:
+            value = fee.text or ""
+        if fee.condition:
+            value += self._r("fees.condition", condition=fee.condition)
+        return self._mark(value, fee.uncertain)
+
+    def short_fees(self, procedure: Procedure) -> str | None:
+        """One line: current fees, or None when unknown."""
+        fees = procedure.fees
+        if fees is None:
+            return None
+        if fees.none:
+            return self._mark("không thu", fees.uncertain)
+        current = fees.current(self._today())
+        if not current:
+            return None
+        return self._mark("; ".join(self.fee_value(f) for f in current), fees.uncertain and not any(f.uncertain for f in current))
+
+    def _fees(self, p: Procedure) -> Reply:
+        fees = p.fees
+        if fees is None:
+            return self._unknown(p, "fees")
+        today = self._today()
+        lines: list[str] = []
+        basis: list[str] = []
+        if fees.none:
+            lines.append(self._mark(self._r("fees.none"), fees.uncertain))
+        current = fees.current(today)
+        for fee in current:
+            lines.append(self._r("fees.item", name=fee.name, value=self.fee_value(fee))
+                         + (self._r("fees.basis", basis=fee.basis) if fee.basis else ""))
+            basis += [fee.basis] if fee.basis else []
+        for fee in (f for f in fees.items if f.effective_from and f.effective_from > today):
+            lines.append(self._r("fees.upcoming", date=date_vn(fee.effective_from), name=fee.name, value=self.fee_value(fee)))
+        recent = [f for f in fees.items if f.expired(today) and (today - f.effective_to).days <= RECENT_CHANGE_DAYS]
+        if recent and current:
+            lines.append(self._r("fees.previous", date=date_vn(max(f.effective_to for f in recent))))
+            lines += [self._r("fees.item", name=f.name, value=self.fee_value(f)) for f in recent]
+        if not fees.none and not current:
+            lines.append(self._r("fees.no_current"))
+        body = self._body(self._r("fees.title", procedure=p.short_name), lines, fees.uncertain, fees.note)
+        return Reply("\n".join(body + self._footer(p, basis)))
+
+    def _documents(self, p: Procedure) -> Reply:
+        docs = p.documents
+        if docs is None:
+            return self._unknown(p, "documents")
+        lines = []
+        for i, d in enumerate(docs.items, 1):
+            extras = [self._r(f"documents.kinds.{d.kind}")] if d.kind else []
+            if d.count:
+                extras.append(self._r("documents.count", count=d.count))
+            if d.form:
+                extras.append(self._r("documents.form", form=d.form))
+            text = d.name + (f" ({'; '.join(extras)})" if extras else "")
+            lines.append(f"{i}. {self._mark(text, d.uncertain)}")
+        if not docs.complete:
+            lines.append(self._r("incomplete_list"))
+        sets = self._r("documents.sets", text=self._fact(docs.sets)) if docs.sets else ""
+        body = self._body(self._r("documents.title", procedure=p.short_name, sets=sets), lines, docs.uncertain, docs.note)
+        return Reply("\n".join(body + self._footer(p)))
+
+    def _processing_time(self, p: Procedure) -> Reply:
+        t = p.processing_time
+        if t is None:
+            return self._unknown(p, "processing_time")
+        body = self._body(self._r("processing_time.title", procedure=p.short_name, text=t.text.rstrip(".")), [], t.uncertain, t.note)
+        return Reply("\n".join(body + self._footer(p)))
+
+    def _submission(self, p: Procedure, focus: str | None) -> Reply:
+        channels = p.channels
+        if channels is None:
+            return self._unknown(p, "submission")
+        lead = []  # a yes/no first when the question was about one channel
+        if focus == "post":
+            lead.append(self._r("submission.yes_post") if channels.of_kind("post") else self._r("submission.no_post"))
+        elif focus == "online":
+            online = channels.of_kind("online")
+            level = next((c.online_level for c in online if c.online_level), None)
+            shown = self._r("submission.online_level", level=self._r(f"submission.online_levels.{level}")) if level else ""
+            lead.append(self._r("submission.yes_online", level=shown) if online else self._r("submission.no_online"))
+        lines = []
+        order = {k: i for i, k in enumerate([focus] if focus else [])}
+        dept = self.department
+        for c in sorted(channels.items, key=lambda c: order.get(c.kind, 1)):
+            kind = self._r(f"submission.kinds.{c.kind}")
+            if c.online_level:
+                kind += self._r("submission.online_level", level=self._r(f"submission.online_levels.{c.online_level}"))
+            lines.append(self._r("submission.item", kind=kind, text=self._mark(c.text, c.uncertain)))
+            if not channels.at_department:
+                continue
+            if c.kind == "in_person" and dept.centre_address:
+                lines.append(self._r("submission.in_person_address", address=self._dept(f"{dept.centre_name}, {dept.centre_address}")))
+            elif c.kind == "post" and dept.postal_address:
+                lines.append(self._r("submission.postal_address", address=self._dept(dept.postal_address)))
+            elif c.kind == "online" and dept.provincial_portal:
+                lines.append(self._r("submission.online_portal", portal=self._dept(dept.provincial_portal)))
+        if p.lien_thong:
+            lines.append(self._r("submission.lien_thong", text=self._fact(p.lien_thong)))
+        body = self._body(self._r("submission.title", procedure=p.short_name), lines, channels.uncertain, channels.note)
+        return Reply("\n".join(lead + body + self._footer(p)))
+
+    def _forms(self, p: Procedure) -> Reply:
+        forms = [(f.name, f.ref, f.uncertain) for f in p.forms.items] if p.forms else []
+        if not forms and p.documents:
+            forms = [(d.name, d.form, d.uncertain) for d in p.documents.items if d.form]
+        if not forms:
+            if p.forms is not None:
+                return Reply("\n".join([self._r("forms.none_listed")] + self._footer(p)))
+            return self._unknown(p, "forms")
+        lines = [self._r("forms.item", name=self._mark(name + (self._r("forms.ref", ref=ref) if ref else ""), unc))
+                 for name, ref, unc in forms]
+        uncertain = bool(p.forms and p.forms.uncertain)
+        body = self._body(self._r("forms.title", procedure=p.short_name), lines, uncertain, p.forms.note if p.forms else None)
+        return Reply("\n".join(body + self._footer(p)))
+
+    def _conditions(self, p: Procedure) -> Reply:
+        if p.conditions is None or not p.conditions.items:
+            return self._unknown(p, "conditions")
+        lines = [f"• {self._fact(c)}" for c in p.conditions.items]
+        body = self._body(self._r("conditions.title", procedure=p.short_name), lines, p.conditions.uncertain, p.conditions.note)
+        return Reply("\n".join(body + self._footer(p)))
+
+    def _legal_basis(self, p: Procedure) -> Reply:
+        if not p.legal_basis:
+            return self._unknown(p, "legal_basis")
+        lines = [f"• {self._fact(b)}" for b in p.legal_basis]
+        lines.append(self._r("footer_verified", date=date_vn(p.verified)))
+        return Reply("\n".join([self._r("legal_basis.title", procedure=p.short_name), *lines]))
+
+    def _overview(self, p: Procedure) -> Reply:
+        o = "overview"
+        code = p.confirmed_code
+        lines = [self._r(f"{o}.title", name=p.name) + (f" (mã {code})" if code else "")]
+        if p.agency:
+            lines.append(self._r(f"{o}.agency", text=self._fact(p.agency)))
+        if p.documents:
+            items = p.documents.items
+            first = self._mark(items[0].name, items[0].uncertain or p.documents.uncertain)
+            lines.append(self._r(f"{o}.documents", count=len(items), first=first) if len(items) > 1
+                         else self._r(f"{o}.documents_one", first=first))
+        fees = self.short_fees(p)
+        if fees is not None:
+            lines.append(self._r(f"{o}.fees", text=fees))
+        if p.processing_time:
+            lines.append(self._r(f"{o}.processing_time", text=self._fact(p.processing_time)))
+        if p.channels:
+            kinds = dict.fromkeys(self._r(f"submission.kinds.{c.kind}").lower() for c in p.channels.items)
+            lines.append(self._r(f"{o}.channels", text=self._mark(", ".join(kinds), p.channels.uncertain)))
+        if p.result:
+            lines.append(self._r(f"{o}.result", text=self._fact(p.result)))
+        if not (p.documents or p.fees or p.processing_time):
+            lines.append(self._r(f"{o}.unknown_details", hotline=self._dept(self.department.hotline)))
+        lines += [f"• {self._fact(n)}" for n in p.notes]
+        lines.append(self._r(f"{o}.ask_more"))
+        buttons = tuple(Button(self._r(f"facet_buttons.{f}"), payload(f, p.id)) for f in self.replies["facet_buttons"])
+        return Reply("\n".join(lines + self._footer(p)), buttons)
+
+    # ------------------------------------------------------------------ public API
+
+    def answer(self, procedure: Procedure, facet: str, focus: str | None = None) -> Reply:
+        """The reply about one facet of one procedure. `focus` ("post"/"online"/"in_person")
+        makes a submission answer start with a yes/no for that channel."""
+        if facet == "submission":
+            return self._submission(procedure, focus)
+        if facet == "overview":
+            return self._overview(procedure)
+        return getattr(self, f"_{facet}")(procedure)
+
+    def choose(self, procedures: list[Procedure], facet: str, variant_mismatch: bool = False) -> Reply:
+        """Ask which procedure is meant; each button asks the same facet about one of them."""
+        if variant_mismatch:
+            text = self._r("disambiguation.none_of_variant")
+        elif facet == "overview":
+            text = self._r("disambiguation.ask")
+        else:
+            text = self._r("disambiguation.ask_variant", facet=self._r(f"facet_names.{facet}"))
+        return Reply(text, tuple(Button(p.short_name, payload(facet, p.id)) for p in procedures))
+
+    def alternatives(self, procedures: list[Procedure], facet: str) -> Reply:
+        """After an answer that assumed the usual variant: the other variants, one tap away."""
+        return Reply(self._r("disambiguation.alternatives"),
+                     tuple(Button(p.short_name, payload(facet, p.id)) for p in procedures))
+
+    def compare(self, procedures: list[Procedure], facet: str) -> Reply:
+        """Fees or processing times of several candidates side by side, then the choice."""
+        lines = [self._r("disambiguation.compare_title", facet=self._r(f"facet_names.{facet}").capitalize())]
+        basis: list[str] = []
+        for p in procedures:
+            if facet == "fees":
+                value = self.short_fees(p)
+                basis += [f.basis for f in (p.fees.current(self._today()) if p.fees else []) if f.basis]
+            else:
+                value = self._fact(p.processing_time) if p.processing_time else None
+            lines.append(self._r("disambiguation.compare_item", procedure=p.short_name,
+                                 value=value or self._r("disambiguation.unknown_value")))
+        if basis:
+            lines.append(self._r("footer_basis", basis="; ".join(dict.fromkeys(basis))))
+        lines.append(self._r("footer_verified", date=date_vn(max(p.verified for p in procedures))))
+        lines.append(self._r("disambiguation.compare_more"))
+        return Reply("\n".join(lines), tuple(Button(p.short_name, payload(facet, p.id)) for p in procedures))
+
+    def suggest(self, procedure: Procedure, facet: str) -> Reply:
+        """A weak match: ask whether this is the procedure meant."""
+        return Reply(self._r("disambiguation.suggest", procedure=procedure.name),
+                     (Button(self._r("disambiguation.suggest_yes"), payload(facet, procedure.id)),
+                      Button(self._r("disambiguation.suggest_no"), "/deny")))
+
+    def popular(self, facet: str = "overview") -> tuple[Button, ...]:
+        return tuple(Button(p.short_name, payload(facet, p.id))
+                     for pid in self.department.popular_procedures if (p := self.catalog.get(pid)))
+
+    def need_procedure(self, facet: str) -> Reply:
+        return Reply(self._r("need_procedure", facet=self._r(f"facet_names.{facet}"),
+                             example=self._r("need_procedure_example")), self.popular(facet))
+
+    def not_in_catalog(self, facet: str) -> Reply:
+        return Reply(self._r("not_in_catalog", department=self.department.name,
+                             hotline=self._dept(self.department.hotline)), self.popular(facet))
+
+    def choose_one(self) -> Reply:
+        return Reply(self._r("affirm_choose"))
+
+    def fallback(self) -> Reply:
+        return Reply(self._r("fallback", department=self.department.name, example=self._r("need_procedure_example"),
+                             hotline=self._dept(self.department.hotline)), self.popular())
+
+    def out_of_scope(self) -> Reply:
+        return Reply(self._r("out_of_scope", department=self.department.name,
+                             hotline=self._dept(self.department.hotline)), self.popular())
+
+    def bad_input(self) -> Reply:
+        return Reply(self._r("bad_input", example=self._r("need_procedure_example")))
+
+    def deny(self) -> Reply:
+        return Reply(self._r("deny"), self.popular())
+
+    def nothing_pending(self) -> Reply:
+        return Reply(self._r("affirm_nothing_pending"))
+
+    def department_info(self, focus: str | None = None) -> Reply:
+        d = self.department
+        parts = {
+            "address": self._r("department.address", centre=d.centre_name, address=d.centre_address),
+            "hours": self._r("department.hours", hours=d.working_hours),
+            "hotline": self._r("department.hotline", hotline=d.hotline),
+            "email": self._r("department.email", email=d.email),
+            "portal": self._r("department.portal", portal=d.provincial_portal),
+        }
+        chosen = [parts[focus]] if focus in parts else list(parts.values())
+        if focus in parts and focus != "hotline":
+            chosen.append(parts["hotline"])
+        marker = self._r("example_marker") if d.example else ""
+        return Reply("\n".join([self._r("department.title", name=d.name, marker=marker), *chosen]))

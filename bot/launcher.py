@@ -1,0 +1,119 @@
+"""Start the whole assistant on one machine: action server, Rasa, and the local chat page.
+
+    python -m bot run        (what `make run` calls after setting up and training)
+
+Rasa and the action server listen on 127.0.0.1 only: Rasa's REST channel has no authentication.
+Their logs go to .var/log/; this process prints where to chat and stops everything on Ctrl-C.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from bot import paths
+
+VAR = paths.ROOT / ".var"
+LOG_DIR = VAR / "log"
+
+
+def rasa_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({
+        "RASA_TELEMETRY_ENABLED": "false",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "SANIC_HOST": "127.0.0.1",  # the action server binds here (rasa_sdk reads SANIC_HOST)
+        "PYTHONUNBUFFERED": "1",
+    })
+    return env
+
+
+def _bin(name: str) -> str:
+    return str(Path(sys.executable).with_name(name))
+
+
+def start_servers(rasa_port: int = 5005, actions_port: int = 5055, model: str = "models",
+                  endpoints: str = "endpoints.yml", log_dir: Path = LOG_DIR) -> list[subprocess.Popen]:
+    """Start the action server and Rasa in the background; returns the processes."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    (VAR).mkdir(exist_ok=True)
+    env = rasa_env()
+    actions = subprocess.Popen(
+        [_bin("rasa"), "run", "actions", "--actions", "actions", "--port", str(actions_port)],
+        cwd=paths.ROOT, env=env, stdout=open(log_dir / "actions.log", "ab"), stderr=subprocess.STDOUT,
+    )
+    rasa = subprocess.Popen(
+        [_bin("rasa"), "run", "--model", model, "--endpoints", endpoints, "--credentials", "credentials.yml",
+         "--interface", "127.0.0.1", "--port", str(rasa_port)],
+        cwd=paths.ROOT, env=env, stdout=open(log_dir / "rasa.log", "ab"), stderr=subprocess.STDOUT,
+    )
+    return [actions, rasa]
+
+
+def wait_until_ready(rasa_port: int, actions_port: int, processes: list[subprocess.Popen], timeout: float = 180) -> None:
+    """Block until Rasa answers a message and the action server is up, or raise RuntimeError."""
+    deadline = time.monotonic() + timeout
+    urls = [f"http://127.0.0.1:{actions_port}/health", f"http://127.0.0.1:{rasa_port}/"]
+    while time.monotonic() < deadline:
+        for p in processes:
+            if p.poll() is not None:
+                raise RuntimeError(f"{' '.join(map(str, p.args[:3]))} exited with code {p.returncode}")
+        try:
+            if all(requests.get(u, timeout=2).ok for u in urls):
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"servers not ready after {timeout:.0f} s")
+
+
+def stop(processes: list[subprocess.Popen]) -> None:
+    for p in processes:
+        if p.poll() is None:
+            p.terminate()
+    for p in processes:
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+
+
+def _tail(path: Path, lines: int = 25) -> str:
+    try:
+        return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def run(web_port: int = 8080, rasa_port: int = 5005, actions_port: int = 5055) -> int:
+    from bot.webchat import make_server
+
+    print("Starting the action server and Rasa (about 20 s)... logs: .var/log/", flush=True)
+    processes = start_servers(rasa_port, actions_port)
+    try:
+        wait_until_ready(rasa_port, actions_port, processes)
+    except RuntimeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        for name in ("actions.log", "rasa.log"):
+            print(f"--- last lines of .var/log/{name}\n{_tail(LOG_DIR / name)}", file=sys.stderr)
+        stop(processes)
+        return 1
+    server = make_server(port=web_port, rasa_url=f"http://127.0.0.1:{rasa_port}")
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    print(f"\nTrợ lý đã sẵn sàng. Mở trình duyệt: http://localhost:{web_port}\n"
+          f"Rasa REST (loopback only): http://127.0.0.1:{rasa_port}/webhooks/rest/webhook\n"
+          "Nhấn Ctrl-C để dừng.", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        stop(processes)
+        print("Stopped.")
+    return 0

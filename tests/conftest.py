@@ -1,0 +1,37 @@
+"""Shared fixtures: the real catalog, lexicon and replies, with a fixed 'today' so that answers
+about fees with effective dates do not change with the calendar."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import yaml
+
+from bot import paths
+from bot.answers import Answerer, load_replies
+from bot.catalog import Catalog, load_catalog
+from bot.department import load_department
+from bot.dialogue import Dialogue
+from bot.retrieval import ProcedureIndex
+
+TODAY = dt.date(2026, 11, 27)
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    return load_catalog()
+
+
+@pytest.fixture(scope="session")
+def index(catalog) -> ProcedureIndex:
+    return ProcedureIndex(catalog)
+
+
+@pytest.fixture(scope="session")
+def answerer(catalog) -> Answerer:
+    return Answerer(catalog, load_department(), load_replies(), today=TODAY)
+
+
+@pytest.fixture(scope="session")
+def dialogue(answerer, index) -> Dialogue:
+    return Dialogue(answerer, index, yaml.safe_load(paths.LEXICON.read_text(encoding="utf-8")))
