@@ -2,6 +2,7 @@
 and turns the `Outcome` into messages and slot events; no decision is taken here."""
 from __future__ import annotations
 
+import abc
 import logging
 from typing import Any, Callable, Dict, List, Text
 
@@ -32,14 +33,19 @@ def turn_from_tracker(tracker: Tracker) -> Turn:
         last_facet=tracker.get_slot(SLOT_LAST_FACET),
         pending_facet=tracker.get_slot(SLOT_PENDING_FACET),
         candidates=tuple(tracker.get_slot(SLOT_CANDIDATES) or ()),
+        confidence=float((message.get("intent") or {}).get("confidence") or 1.0),
     )
 
 
-class _DialogueAction(Action):
+class _DialogueAction(Action, abc.ABC):
     """Runs one Dialogue method; any failure becomes a polite message, logged without the
-    citizen's text (it may hold personal data)."""
+    citizen's text (it may hold personal data). Abstract, so rasa_sdk does not register it."""
 
     handler: Callable[[Dialogue, Turn], Outcome]
+
+    @abc.abstractmethod
+    def name(self) -> Text:
+        ...
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         try:

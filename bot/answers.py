@@ -17,6 +17,7 @@ from bot import paths
 from bot.catalog import Catalog, Fact, Fee, Procedure, load_catalog
 from bot.department import Department, load_department
 from bot.intents import payload
+from bot.text import normalize
 
 FACETS = ("overview", "documents", "fees", "processing_time", "submission", "forms", "conditions", "legal_basis")
 MAX_BASIS_IN_FOOTER = 3
@@ -116,7 +117,7 @@ class Answerer:
 
     # ------------------------------------------------------------------ facets
 
-    def fee_value(self, fee: Fee) -> str:
+    def fee_value(self, fee: Fee, mark: bool = True) -> str:
         if fee.amount is not None:
             value = (self._r("fees.per_unit", amount=money(fee.amount), unit=fee.unit) if fee.unit
                      else self._r("fees.amount", amount=money(fee.amount)))
@@ -126,7 +127,7 @@ class Answerer:
             value = fee.text or ""
         if fee.condition:
             value += self._r("fees.condition", condition=fee.condition)
-        return self._mark(value, fee.uncertain)
+        return self._mark(value, fee.uncertain and mark)
 
     def short_fees(self, procedure: Procedure) -> str | None:
         """One line: current fees, or None when unknown."""
@@ -148,11 +149,13 @@ class Answerer:
         lines: list[str] = []
         basis: list[str] = []
         if fees.none:
-            lines.append(self._mark(self._r("fees.none"), fees.uncertain))
+            lines.append(self._r("fees.none"))  # the facet's warning below covers uncertainty
         current = fees.current(today)
         for fee in current:
-            lines.append(self._r("fees.item", name=fee.name, value=self.fee_value(fee))
-                         + (self._r("fees.basis", basis=fee.basis) if fee.basis else ""))
+            recent = fee.effective_from and (today - fee.effective_from).days <= RECENT_CHANGE_DAYS
+            lines.append(self._r("fees.item", name=fee.name, value=self.fee_value(fee, mark=not fees.uncertain))
+                         + (self._r("fees.basis", basis=fee.basis) if fee.basis else "")
+                         + (self._r("fees.since", date=date_vn(fee.effective_from)) if recent else ""))
             basis += [fee.basis] if fee.basis else []
         for fee in (f for f in fees.items if f.effective_from and f.effective_from > today):
             lines.append(self._r("fees.upcoming", date=date_vn(fee.effective_from), name=fee.name, value=self.fee_value(fee)))
@@ -177,7 +180,7 @@ class Answerer:
             if d.form:
                 extras.append(self._r("documents.form", form=d.form))
             text = d.name + (f" ({'; '.join(extras)})" if extras else "")
-            lines.append(f"{i}. {self._mark(text, d.uncertain)}")
+            lines.append(f"{i}. {self._mark(text, d.uncertain and not docs.uncertain)}")
         if not docs.complete:
             lines.append(self._r("incomplete_list"))
         sets = self._r("documents.sets", text=self._fact(docs.sets)) if docs.sets else ""
@@ -210,7 +213,7 @@ class Answerer:
             kind = self._r(f"submission.kinds.{c.kind}")
             if c.online_level:
                 kind += self._r("submission.online_level", level=self._r(f"submission.online_levels.{c.online_level}"))
-            lines.append(self._r("submission.item", kind=kind, text=self._mark(c.text, c.uncertain)))
+            lines.append(self._r("submission.item", kind=kind, text=self._mark(c.text, c.uncertain and not channels.uncertain)))
             if not channels.at_department:
                 continue
             if c.kind == "in_person" and dept.centre_address:
@@ -232,16 +235,16 @@ class Answerer:
             if p.forms is not None:
                 return Reply("\n".join([self._r("forms.none_listed")] + self._footer(p)))
             return self._unknown(p, "forms")
-        lines = [self._r("forms.item", name=self._mark(name + (self._r("forms.ref", ref=ref) if ref else ""), unc))
-                 for name, ref, unc in forms]
         uncertain = bool(p.forms and p.forms.uncertain)
+        lines = [self._r("forms.item", name=self._mark(name + (self._r("forms.ref", ref=ref) if ref else ""), unc and not uncertain))
+                 for name, ref, unc in forms]
         body = self._body(self._r("forms.title", procedure=p.short_name), lines, uncertain, p.forms.note if p.forms else None)
         return Reply("\n".join(body + self._footer(p)))
 
     def _conditions(self, p: Procedure) -> Reply:
         if p.conditions is None or not p.conditions.items:
             return self._unknown(p, "conditions")
-        lines = [f"• {self._fact(c)}" for c in p.conditions.items]
+        lines = [f"• {self._mark(c.text, c.uncertain and not p.conditions.uncertain)}" for c in p.conditions.items]
         body = self._body(self._r("conditions.title", procedure=p.short_name), lines, p.conditions.uncertain, p.conditions.note)
         return Reply("\n".join(body + self._footer(p)))
 
@@ -256,6 +259,8 @@ class Answerer:
         o = "overview"
         code = p.confirmed_code
         lines = [self._r(f"{o}.title", name=p.name) + (f" (mã {code})" if code else "")]
+        if normalize(p.level) != "cấp tỉnh":  # the usual level of a Sở's procedure goes unsaid
+            lines.append(self._r(f"{o}.level", text=p.level))
         if p.agency:
             lines.append(self._r(f"{o}.agency", text=self._fact(p.agency)))
         if p.documents:
@@ -273,11 +278,14 @@ class Answerer:
             lines.append(self._r(f"{o}.channels", text=self._mark(", ".join(kinds), p.channels.uncertain)))
         if p.result:
             lines.append(self._r(f"{o}.result", text=self._fact(p.result)))
-        if not (p.documents or p.fees or p.processing_time):
+        details = bool(p.documents or p.fees or p.processing_time)
+        if not details:
             lines.append(self._r(f"{o}.unknown_details", hotline=self._dept(self.department.hotline)))
         lines += [f"• {self._fact(n)}" for n in p.notes]
-        lines.append(self._r(f"{o}.ask_more"))
-        buttons = tuple(Button(self._r(f"facet_buttons.{f}"), payload(f, p.id)) for f in self.replies["facet_buttons"])
+        if details:
+            lines.append(self._r(f"{o}.ask_more"))
+        buttons = tuple(Button(self._r(f"facet_buttons.{f}"), payload(f, p.id))
+                        for f in self.replies["facet_buttons"]) if details else ()
         return Reply("\n".join(lines + self._footer(p)), buttons)
 
     # ------------------------------------------------------------------ public API
@@ -338,9 +346,15 @@ class Answerer:
         return Reply(self._r("need_procedure", facet=self._r(f"facet_names.{facet}"),
                              example=self._r("need_procedure_example")), self.popular(facet))
 
-    def not_in_catalog(self, facet: str) -> Reply:
+    def not_in_catalog(self, facet: str, discussed: Procedure | None = None) -> Reply:
+        """The subject is not in the catalog; `discussed` (the procedure talked about before)
+        is offered first, in case the question was about it after all."""
+        buttons = self.popular(facet)
+        if discussed is not None:
+            buttons = (Button(discussed.short_name, payload(facet, discussed.id)),) + tuple(
+                b for b in buttons if b.title != discussed.short_name)
         return Reply(self._r("not_in_catalog", department=self.department.name,
-                             hotline=self._dept(self.department.hotline)), self.popular(facet))
+                             hotline=self._dept(self.department.hotline)), buttons)
 
     def choose_one(self) -> Reply:
         return Reply(self._r("affirm_choose"))
@@ -349,9 +363,12 @@ class Answerer:
         return Reply(self._r("fallback", department=self.department.name, example=self._r("need_procedure_example"),
                              hotline=self._dept(self.department.hotline)), self.popular())
 
-    def out_of_scope(self) -> Reply:
-        return Reply(self._r("out_of_scope", department=self.department.name,
-                             hotline=self._dept(self.department.hotline)), self.popular())
+    def out_of_scope(self, named: Procedure | None = None) -> Reply:
+        text = self._r("out_of_scope", department=self.department.name, hotline=self._dept(self.department.hotline))
+        if named is None:
+            return Reply(text, self.popular())
+        return Reply(text + "\n" + self._r("out_of_scope_named", procedure=named.short_name),
+                     (Button(named.short_name, payload("overview", named.id)),))
 
     def bad_input(self) -> Reply:
         return Reply(self._r("bad_input", example=self._r("need_procedure_example")))

@@ -24,7 +24,11 @@ SLOT_PENDING_FACET = "pending_facet"  # asked, waiting for the citizen to name a
 SLOT_CANDIDATES = "candidates"  # procedures just offered as choices
 SLOTS = (SLOT_PROCEDURE, SLOT_LAST_FACET, SLOT_PENDING_FACET, SLOT_CANDIDATES)
 
-FACT_COMPARABLE = ("fees", "processing_time")  # facets short enough to show side by side
+FACT_COMPARABLE = ("fees", "processing_time")
+# Evidence (Match.other_subject) that a follow-up is about a subject the catalog lacks: one
+# word typed with diacritics that the catalog never uses ("chiếu"), or two typed without.
+OTHER_SUBJECT = 1.0
+SURE_FACET = 0.9  # below this NLU confidence, "còn ... thì sao?" keeps the previous facet  # facets short enough to show side by side
 _CHOICE_RE = re.compile(r"^(?:so|cai|lua chon|chon|muc|thu tuc)?\s*(?:thu|so)?\s*(\d)\s*$")
 
 
@@ -37,6 +41,7 @@ class Turn:
     last_facet: str | None = None
     pending_facet: str | None = None
     candidates: tuple[str, ...] = ()
+    confidence: float = 1.0  # the NLU's confidence in `intent`
 
 
 @dataclass
@@ -96,13 +101,15 @@ class Dialogue:
         return None
 
     def _facet_for(self, turn: Turn) -> str:
+        follow_up = bool(turn.last_facet) and any(_contains(words(turn.text), p) for p in self._follow_up)
         if turn.intent == "ask_procedure":
             if turn.pending_facet:
                 return turn.pending_facet
-            tokens = words(turn.text)
-            if turn.last_facet and any(_contains(tokens, p) for p in self._follow_up):
-                return turn.last_facet
-            return "overview"
+            return turn.last_facet if follow_up else "overview"
+        if follow_up and turn.confidence < SURE_FACET:
+            # "còn tăng thêm phòng thì sao?" keeps the question asked before, unless the model
+            # is sure the facet changed ("còn phí thì sao?").
+            return turn.last_facet
         return INTENT_FACETS.get(turn.intent) or turn.pending_facet or "overview"
 
     # ------------------------------------------------------------------ turns
@@ -130,20 +137,33 @@ class Dialogue:
             picked = self._picked_by_number(text, turn.candidates)
             if picked:
                 return self._answered(picked, facet, text)
-            within = self.index.search(text, context=turn.procedure, within=turn.candidates)
+            # The reply may name a variant that was not offered but is in the same group
+            # ("cấp đổi" after the first-issue cards were offered).
+            groups = {p.group for c in turn.candidates if (p := self.catalog.get(c)) and p.group}
+            offered = set(turn.candidates) | {m.id for g in groups for m in self.catalog.group(g)}
+            within = self.index.search(text, context=turn.procedure, within=offered)
             if within.kind == "found":
                 return self._answered(within.best.id, facet, text)
 
         match = self.index.search(text, context=turn.procedure)
+        discussed = self.catalog.get(turn.procedure) if turn.procedure else None
+        if match.kind in ("none", "weak") and discussed is not None and discussed.group:
+            # "thế cấp đổi thì sao?" names only a variant of the procedure under discussion.
+            siblings = [p.id for p in self.catalog.group(discussed.group)]
+            same_group = self.index.search(text, context=discussed.id, within=siblings)
+            if same_group.kind == "found" and same_group.best.id != discussed.id:
+                return self._answered(same_group.best.id, facet, text)
         if match.kind == "found":
             return self._answered(match.best.id, facet, text, match.alternatives)
         if match.kind == "ambiguous":
             return self._offer(match, facet)
         context = turn.procedure if turn.procedure in self.catalog else None
-        if match.unknown_words and not (match.kind == "weak" and not context):
-            # The message names something the catalog does not have ("hộ chiếu"): say so
-            # rather than answer about the procedure discussed before.
-            return Outcome([self.answerer.not_in_catalog(facet)], {SLOT_PENDING_FACET: facet, SLOT_CANDIDATES: None})
+        if match.other_subject >= OTHER_SUBJECT or (match.other_subject and not context):
+            # The message names something the catalog does not have ("hộ chiếu"): say so rather
+            # than answer about the procedure discussed before, which stays one tap away.
+            offered = self.catalog.get(context) if context else None
+            return Outcome([self.answerer.not_in_catalog(facet, offered)],
+                           {SLOT_PENDING_FACET: facet, SLOT_CANDIDATES: None})
         if context:
             return self._answered(context, facet, text)
         if match.kind == "weak":
@@ -162,7 +182,11 @@ class Dialogue:
         return Outcome([self.answerer.fallback()])
 
     def out_of_scope(self, turn: Turn) -> Outcome:
-        return Outcome([self.answerer.out_of_scope()], {SLOT_PENDING_FACET: None, SLOT_CANDIDATES: None})
+        """Off-topic. If the message also names a procedure clearly ("quán karaoke nào hay"),
+        that procedure is offered as a button: a misread question is one tap from its answer."""
+        match = self.index.search(clean_input(turn.text))
+        named = match.best if match.kind == "found" and match.other_subject < OTHER_SUBJECT else None
+        return Outcome([self.answerer.out_of_scope(named)], {SLOT_PENDING_FACET: None, SLOT_CANDIDATES: None})
 
     def contact(self, turn: Turn) -> Outcome:
         return Outcome([self.answerer.department_info(self._focus(turn.text, self._contact_focus))])

@@ -29,7 +29,9 @@ class Lexicon:
     abbreviations: dict[str, str]  # short form as typed -> full form with diacritics
     stop_phrases: tuple[Phrase, ...]  # folded, longest first
     stopwords: frozenset[str]  # normalized, with diacritics
+    generic_words: frozenset[str]  # normalized, with diacritics
     variants: dict[str, dict[str, VariantValue]]  # dimension -> value -> definition
+    synonyms: tuple[tuple[Phrase, Phrase], ...] = ()  # everyday phrase -> catalog words, folded, longest first
 
     def expand(self, tokens: list[str]) -> list[str]:
         """Replace abbreviation tokens (folded) by the folded tokens of their full form."""
@@ -46,6 +48,22 @@ class Lexicon:
             cached = {fold(k): tuple(words(v)) for k, v in self.abbreviations.items()}
             object.__setattr__(self, "_fa", cached)
         return cached
+
+    def replace_synonyms(self, tokens: list[str]) -> list[tuple[str, bool]]:
+        """(folded token, came from a synonym?) with everyday phrases ("khách tây") replaced by
+        the catalog's words ("khách quốc tế"), longest phrase first."""
+        out: list[tuple[str, bool]] = []
+        i = 0
+        while i < len(tokens):
+            for phrase, replacement in self.synonyms:
+                if tuple(tokens[i:i + len(phrase)]) == phrase:
+                    out.extend((t, True) for t in replacement)
+                    i += len(phrase)
+                    break
+            else:
+                out.append((tokens[i], False))
+                i += 1
+        return out
 
     def variant(self, dimension: str, value: str) -> VariantValue | None:
         return self.variants.get(dimension, {}).get(value)
@@ -75,5 +93,8 @@ def load_lexicon(path: Path | None = None) -> Lexicon:
         abbreviations={str(k).lower(): str(v) for k, v in (raw.get("abbreviations") or {}).items()},
         stop_phrases=tuple(sorted(_phrases(raw.get("stop_phrases")), key=len, reverse=True)),
         stopwords=frozenset(normalize(w) for w in raw.get("stopwords") or []),
+        generic_words=frozenset(normalize(w) for w in raw.get("generic_words") or []),
+        synonyms=tuple(sorted(((tuple(words(k)), tuple(words(v))) for k, v in (raw.get("synonyms") or {}).items()
+                               if words(k) and words(v)), key=lambda kv: len(kv[0]), reverse=True)),
         variants=variants,
     )

@@ -86,6 +86,21 @@ def render(source: Path, short_forms=None, taken: set[str] | None = None) -> str
     return "\n".join(lines) + "\n"
 
 
+def question_words(nlu_dir: Path | None = None, exclude: tuple[str, ...] = ("out_of_scope",)) -> set[str]:
+    """Words citizens use to ASK, as written (with diacritics), from the hand-written examples
+    of every intent but out_of_scope: "bao giờ", "kết quả", "bưu điện"... Retrieval ignores
+    them, so that what is left of a message is its subject."""
+    abbreviations = {k: normalize(v).split() for k, v in load_lexicon().abbreviations.items()}
+    out: set[str] = set()
+    for source in sorted((nlu_dir or paths.DATA / "nlu").glob("*.yml")):
+        for block in (yaml.safe_load(source.read_text(encoding="utf-8")) or {}).get("nlu") or []:
+            if block.get("intent") and block["intent"] not in exclude:
+                for example in _examples(block.get("examples", "")):
+                    for word in re.findall(r"\w+", normalize(example)):
+                        out.update(abbreviations.get(word, [word]))
+    return out
+
+
 def generate(nlu_dir: Path | None = None, check: bool = False) -> list[str]:
     """Write (or with check=True, compare) data/nlu/generated/*.yml. Returns stale paths."""
     nlu_dir = nlu_dir or paths.DATA / "nlu"

@@ -47,7 +47,7 @@ DEFAULT_ACTION = "cap-moi"  # answered when a question about a group states no a
 UNKNOWN_WEIGHT = 1.0  # IDF given to a message word the catalog never uses
 ACCENT_MISMATCH = 0.3  # share of a word's weight when only its unaccented form matches
 AMBIGUOUS_STOP = 0.5  # share for a word typed without diacritics that may be a filler ("the")
-ACTION_WORD = 0.3  # share for words of an action keyword ("cấp lại") in topic scoring
+ACTION_WORD = 0.3  # share for action keywords ("cấp lại") and generic words ("gửi") in topic scoring
 ISOLATED = 0.5  # share for a syllable next to a word the catalog does not know
 TYPO_MIN_LEN = 4
 TYPO_SCORE = 75
@@ -63,6 +63,7 @@ class Match:
     scores: tuple[float, ...] = ()
     variant_mismatch: bool = False  # the message asked for a variant no procedure has
     unknown_words: tuple[str, ...] = ()  # content words the catalog never uses ("hộ chiếu")
+    other_subject: float = 0.0  # evidence that the message is about something else (>= 1: likely)
     alternatives: tuple[Procedure, ...] = ()  # with "found": other variants worth offering
 
     @property
@@ -100,20 +101,22 @@ class _Scored:
 
 
 class ProcedureIndex:
-    def __init__(self, catalog: Catalog):
+    def __init__(self, catalog: Catalog, question_words: Iterable[str] = ()):
+        """question_words: words used to ask rather than to name a subject ("bao giờ",
+        "bưu điện"; see bot.nlu_data.question_words), written with diacritics; those the
+        catalog never uses are ignored like stop words."""
         self.catalog = catalog
         self.lexicon = catalog.lexicon
         self._stop_folded = {fold(w) for w in self.lexicon.stopwords}
+        self._abbreviation_keys = {fold(k) for k in self.lexicon.abbreviations}
+        self._generic = self.lexicon.generic_words
+        self._generic_folded = {fold(w) for w in self._generic}
         action = self.lexicon.variants.get("action", {})
         self._action_phrases = sorted((kw for spec in action.values() if spec.exclusive for kw in spec.keywords),
                                       key=len, reverse=True)
         entries = []
         for p in catalog:
-            # The strong keywords of a procedure's variant ("giải thể" for thu-hoi) say as much
-            # about it as its aliases do.
-            keywords = [" ".join(kw) for dim, values in p.variant.items() for v in values
-                        if (spec := self.lexicon.variant(dim, v)) for kw in spec.keywords]
-            alias_tokens = [self._alias_tokens(a) for a in (p.name, p.short_name, *p.aliases, *keywords)]
+            alias_tokens = [self._alias_tokens(a) for a in (p.name, p.short_name, *p.aliases)]
             aliases = tuple(frozenset(t.folded for t in a) for a in alias_tokens if a)
             accented = frozenset(t.accented for a in alias_tokens for t in a if t.accented)
             entries.append(_Entry(p, aliases, frozenset().union(*aliases), accented))
@@ -132,19 +135,35 @@ class ProcedureIndex:
         # Folded stop words that are also catalog words ("anh" = anh/ảnh, "co" = có/cổ) stay
         # meaningful when typed without diacritics.
         self._ambiguous_stop = self._stop_folded & set(self._idf)
+        question = {normalize(w) for w in question_words}
+        self._question_accented = frozenset(question - self._accented)
+        self._question_folded = frozenset(fold(w) for w in question) - set(self._idf)
         self._by_code = {p.code: p for p in catalog if p.code}
 
     # ------------------------------------------------------------------ words and tokens
 
-    def _words(self, text: str) -> list[_Word]:
+    def _words(self, text: str, synonyms: bool = True) -> list[_Word]:
         out: list[_Word] = []
         for raw in _TOKEN_RE.findall(normalize(text)):
             folded = fold(raw)
-            if folded != raw:  # typed with diacritics (or đ): the stop list can be read exactly
-                out.append(_Word(folded, raw, raw in self.lexicon.stopwords))
-            else:
+            if folded == raw or folded == raw.replace("đ", "d") and folded in self._abbreviation_keys:
+                # Typed without diacritics, or a chat abbreviation ("đc", "đkkd").
                 out.extend(_Word(t, None, False) for t in self.lexicon.expand([folded]))
-        return out
+            else:  # typed with diacritics: the stop list can be read exactly
+                out.append(_Word(folded, raw, raw in self.lexicon.stopwords))
+        if not synonyms or not self.lexicon.synonyms:
+            return out
+        # Everyday phrases become the catalog's words (as if typed without diacritics).
+        replaced, k = [], 0
+        for token, from_synonym in self.lexicon.replace_synonyms([w.folded for w in out]):
+            if from_synonym:
+                replaced.append(_Word(token, None, False))
+            else:
+                while out[k].folded != token:
+                    k += 1
+                replaced.append(out[k])
+                k += 1
+        return replaced
 
     def _content(self, words: list[_Word], is_stop) -> list[tuple[int, _Word]]:
         """(position, word) of the words left after stop phrases (longest first) and stop words."""
@@ -157,14 +176,17 @@ class ProcedureIndex:
         return [(i, w) for i, w in enumerate(words) if keep[i] and not is_stop(w)]
 
     def _alias_tokens(self, alias: str) -> list[_Token]:
-        content = self._content(self._words(alias), lambda w: w.stop or (w.accented is None and w.folded in self._stop_folded))
+        content = self._content(self._words(alias, synonyms=False), lambda w: w.stop or (w.accented is None and w.folded in self._stop_folded))
         return [_Token(w.folded, w.accented) for _, w in content]
 
     def _query_tokens(self, words: list[_Word]) -> list[_Token]:
         folded = [w.folded for w in words]
         action_positions = {i + k for phrase in self._action_phrases for i in _occurrences(folded, phrase)
                             for k in range(len(phrase))}
+        action_positions |= {i for i, w in enumerate(words)
+                             if (w.accented or w.folded) in self._generic or w.folded in self._generic_folded and not w.accented}
         content = self._content(words, lambda w: w.stop or (
+            w.accented in self._question_accented if w.accented else w.folded in self._question_folded) or (
             w.accented is None and w.folded in self._stop_folded and w.folded not in self._ambiguous_stop))
         tokens = []
         for i, w in content:
@@ -193,19 +215,24 @@ class ProcedureIndex:
             return {}
         out = {}
         for e in self._entries:
-            mass, top, top_w = 0.0, "", 0.0
+            mass, top, top_w, solid = 0.0, "", 0.0, False
             for t in unique:
                 if t.folded not in e.vocabulary:
                     continue
                 if t.accented is not None:
-                    w = 1.0 if t.accented in e.accented else ACCENT_MISMATCH
+                    exact = t.accented in e.accented
+                    w = 1.0 if exact else ACCENT_MISMATCH
                 else:
-                    w = AMBIGUOUS_STOP if t.folded in self._ambiguous_stop else 1.0
+                    exact = t.folded not in self._ambiguous_stop
+                    w = 1.0 if exact else AMBIGUOUS_STOP
+                # Only a word that surely is the catalog's word, and is not a generic action
+                # word, can make a procedure a candidate at all.
+                solid = solid or (exact and t.weight > ACTION_WORD)
                 w *= t.weight * self._idf[t.folded]
                 mass += w
                 if w > top_w:
                     top, top_w = t.folded, w
-            if mass:
+            if mass and solid:
                 cover = max(sum(self._idf[t] for t in a & known) / sum(self._idf[t] for t in a) for a in e.aliases)
                 out[e.procedure.id] = _Scored(0.85 * mass / total + 0.15 * cover, mass, top)
         return out
@@ -292,12 +319,14 @@ class ProcedureIndex:
         words = self._words(text)
         tokens = self._query_tokens(words)
         # Words the catalog never uses, including words typed with diacritics that it only
-        # has with other ones ("lái" where it has "lại").
-        unknown = tuple(dict.fromkeys(t.folded for t in tokens if len(t.folded) > 1 and not t.folded.isdigit() and (
-            t.folded not in self._idf or (t.accented is not None and t.accented not in self._accented))))
+        # has with other ones ("chiếu" where it has "chiều"). Typed with diacritics, such a
+        # word is a different subject; typed without, it may be a filler or a typo.
+        unknown = {t.folded: (1.0 if t.accented else 0.5) for t in tokens
+                   if len(t.folded) > 1 and not t.folded.isdigit() and t.weight > ACTION_WORD
+                   and (t.folded not in self._idf or (t.accented is not None and t.accented not in self._accented))}
         match = self._search(words, tokens, self.catalog.get(context) if context else None,
                              set(within) if within is not None else None)
-        return replace(match, unknown_words=unknown)
+        return replace(match, unknown_words=tuple(unknown), other_subject=sum(unknown.values()))
 
     def _search(self, words: list[_Word], tokens: list[_Token], context: Procedure | None,
                 allowed: set[str] | None) -> Match:

@@ -15,6 +15,7 @@ from bot.answers import Answerer, load_replies
 from bot.catalog import CatalogError, CatalogStore
 from bot.department import load_department
 from bot.dialogue import Dialogue
+from bot.nlu_data import question_words
 from bot.retrieval import ProcedureIndex
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ def dialogue() -> Dialogue:
                 log.warning("data/department.yml still holds EXAMPLE contact details; replace them before going live.")
             answerer = Answerer(catalog, department, load_replies())
             lexicon_raw = yaml.safe_load(paths.LEXICON.read_text(encoding="utf-8"))
-            _built = (catalog, Dialogue(answerer, ProcedureIndex(catalog), lexicon_raw))
+            index = ProcedureIndex(catalog, question_words())
+            _built = (catalog, Dialogue(answerer, index, lexicon_raw))
             log.info("Catalog loaded: %d procedures", len(catalog))
         return _built[1]

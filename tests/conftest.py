@@ -12,6 +12,7 @@ from bot.answers import Answerer, load_replies
 from bot.catalog import Catalog, load_catalog
 from bot.department import load_department
 from bot.dialogue import Dialogue
+from bot.nlu_data import question_words
 from bot.retrieval import ProcedureIndex
 
 TODAY = dt.date(2026, 11, 27)
@@ -24,7 +25,7 @@ def catalog() -> Catalog:
 
 @pytest.fixture(scope="session")
 def index(catalog) -> ProcedureIndex:
-    return ProcedureIndex(catalog)
+    return ProcedureIndex(catalog, question_words())
 
 
 @pytest.fixture(scope="session")

@@ -55,6 +55,12 @@ def test_ambiguous_question_offers_choices_and_a_typed_variant_picks_one(dialogu
     assert text_of(out).startswith("Hồ sơ thủ tục")
 
 
+def test_a_typed_variant_of_the_same_group_is_accepted_even_if_not_offered(dialogue):
+    offered = ("hdv-noi-dia", "hdv-quoc-te", "hdv-tai-diem")
+    out = say(dialogue, "ask_procedure", "cấp đổi", candidates=offered, pending_facet="documents")
+    assert out.slots[SLOT_PROCEDURE] == "hdv-cap-doi"
+
+
 def test_a_choice_can_be_made_by_number(dialogue):
     offered = ("le-hoi-dang-ky", "le-hoi-thong-bao")
     out = say(dialogue, "ask_procedure", "2", candidates=offered, pending_facet="documents")
@@ -142,3 +148,23 @@ def test_contact_focus(dialogue, answerer):
 def test_out_of_scope_offers_help(dialogue):
     out = dialogue.out_of_scope(Turn("out_of_scope", "cho mình đặt vé máy bay đi Đà Nẵng"))
     assert "ngoài phạm vi" in text_of(out) and "650.000" not in text_of(out)
+
+
+def test_out_of_scope_naming_a_procedure_offers_it(dialogue):
+    out = dialogue.out_of_scope(Turn("out_of_scope", "hỏi về quán karaoke"))
+    assert "ngoài phạm vi" in text_of(out)
+    assert [b.payload for b in buttons_of(out)] == ['/ask_procedure{"procedure":"karaoke"}']
+    # ...but not a procedure that only shares some words with another subject.
+    out = dialogue.out_of_scope(Turn("out_of_scope", "xin giấy phép xây dựng nhà ở riêng lẻ"))
+    assert "tượng đài" not in " ".join(b.title for b in buttons_of(out))
+
+
+def test_variant_named_in_a_follow_up_stays_in_the_group_under_discussion(dialogue):
+    out = say(dialogue, "ask_procedure", "thế cấp đổi thì sao", procedure="lu-hanh-noi-dia", last_facet="fees")
+    assert out.slots[SLOT_PROCEDURE] == "lu-hanh-noi-dia-cap-doi" and "2.000.000" in text_of(out)
+
+
+def test_follow_up_marker_keeps_the_facet_when_the_model_is_unsure(dialogue):
+    out = say(dialogue, "ask_documents", "còn tăng thêm phòng thì sao", procedure="karaoke-dieu-chinh",
+              last_facet="fees", confidence=0.7)
+    assert "Phí, lệ phí" in text_of(out)

@@ -1,0 +1,71 @@
+"""The Rasa SDK actions, run with a real Tracker and CollectingDispatcher."""
+import logging
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import actions
+from bot import service
+
+
+def tracker(text, intent, slots=None, entities=None):
+    return Tracker(
+        sender_id="test-user",
+        slots={"procedure": None, "last_facet": None, "pending_facet": None, "candidates": None, **(slots or {})},
+        latest_message={"text": text, "intent": {"name": intent, "confidence": 0.99}, "entities": entities or []},
+        events=[], paused=False, followup_action=None, active_loop={}, latest_action_name="action_listen",
+    )
+
+
+def run(action, t):
+    dispatcher = CollectingDispatcher()
+    events = action.run(dispatcher, t, {})
+    return dispatcher.messages, {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+
+
+def test_answer_action_sends_the_reply_and_sets_slots():
+    messages, slots = run(actions.ActionAnswer(), tracker("phí cấp đổi thẻ hdv", "ask_fee"))
+    assert "650.000" in messages[0]["text"]
+    assert slots["procedure"] == "hdv-cap-doi" and slots["last_facet"] == "fees"
+
+
+def test_answer_action_reads_the_button_entity():
+    entities = [{"entity": "procedure", "value": "tuong-dai", "start": 0, "end": 0}]
+    messages, slots = run(actions.ActionAnswer(), tracker('/ask_time{"procedure":"tuong-dai"}', "ask_time", entities=entities))
+    assert "07 ngày làm việc" in messages[0]["text"] and slots["procedure"] == "tuong-dai"
+
+
+def test_answer_action_uses_slots_for_follow_ups():
+    messages, _ = run(actions.ActionAnswer(), tracker("mất bao lâu", "ask_time", {"procedure": "hang-luu-tru"}))
+    assert "30 ngày" in messages[0]["text"]
+
+
+def test_buttons_are_sent_in_rasa_format():
+    messages, slots = run(actions.ActionAnswer(), tracker("hồ sơ làm thẻ hdv", "ask_documents"))
+    buttons = messages[0]["buttons"]
+    assert buttons and all(set(b) == {"title", "payload"} for b in buttons)
+    assert slots["candidates"] == [b["payload"].split('"')[3] for b in buttons]
+
+
+def test_department_and_fallback_actions():
+    messages, _ = run(actions.ActionDepartmentInfo(), tracker("hotline của sở", "ask_contact"))
+    assert service.dialogue().answerer.department.hotline in messages[0]["text"]
+    messages, _ = run(actions.ActionFallback(), tracker("xyz abc", "nlu_fallback"))
+    assert messages[0]["buttons"]
+    messages, _ = run(actions.ActionOutOfScope(), tracker("thời tiết mai thế nào", "out_of_scope"))
+    assert "ngoài phạm vi" in messages[0]["text"]
+
+
+def test_a_failure_becomes_a_polite_message_and_the_text_is_not_logged(monkeypatch, caplog):
+    def broken():
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(service, "dialogue", broken)
+    secret = "CCCD 001234567890 số điện thoại 0912345678"
+    with caplog.at_level(logging.DEBUG):
+        messages, slots = run(actions.ActionAnswer(), tracker(secret, "ask_fee"))
+    assert [m["text"] for m in messages] == [actions.INTERNAL_ERROR]
+    assert slots == {}
+    assert "001234567890" not in caplog.text and "0912345678" not in caplog.text
+    assert "action_answer failed" in caplog.text

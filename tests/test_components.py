@@ -1,0 +1,57 @@
+"""The custom Rasa NLU components, run through Rasa's own Message objects."""
+import pytest
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.nlu.components import NoWordsClassifier, VietnameseTokenizer
+
+
+def tokens(text, **config):
+    tokenizer = VietnameseTokenizer({**VietnameseTokenizer.get_default_config(), **config})
+    return tokenizer.tokenize(Message({"text": text}), "text")
+
+
+def test_text_keeps_diacritics_lemma_is_folded():
+    toks = tokens("Phí Thẩm Định")
+    assert [t.text for t in toks] == ["phí", "thẩm", "định"]
+    assert [t.lemma for t in toks] == ["phi", "tham", "dinh"]
+
+
+def test_offsets_point_into_the_original_text():
+    text = "Cho hỏi  THẺ hdv"
+    for t in tokens(text):
+        assert text[t.start:t.end].lower() in (t.text, "hdv")
+
+
+def test_abbreviations_expand_to_several_tokens_on_the_same_span():
+    toks = tokens("thẻ hdv cần j")
+    assert [t.text for t in toks] == ["thẻ", "hướng", "dẫn", "viên", "cần", "gì"]
+    assert {(t.start, t.end) for t in toks[1:4]} == {(4, 7)}
+
+
+def test_expansion_can_be_switched_off():
+    assert [t.text for t in tokens("thẻ hdv", expand_abbreviations=False)] == ["thẻ", "hdv"]
+
+
+def test_markup_is_skipped_and_long_input_is_cut():
+    assert [t.text for t in tokens("<b onclick='x'>phí</b> thẻ")] == ["phí", "thẻ"]
+    assert len(tokens("phí " * 3000)) <= 500 // 4 + 1
+
+
+def test_emoji_only_gives_no_tokens():
+    assert tokens("😀👍!!") == []
+
+
+@pytest.mark.parametrize("segmenter", ["pyvi", "underthesea"])
+def test_word_segmenters_join_compounds(segmenter):
+    toks = tokens("thủ tục đăng ký lễ hội", segmenter=segmenter)
+    assert "thủ_tục" in [t.text for t in toks]
+    assert all(" " not in t.text for t in toks)
+
+
+def test_no_words_classifier_overrides_only_wordless_messages():
+    clf = NoWordsClassifier()
+    emoji = Message({"text": "😀👍", "intent": {"name": "greet", "confidence": 0.9}})
+    words = Message({"text": "chào 😀", "intent": {"name": "greet", "confidence": 0.9}})
+    clf.process([emoji, words])
+    assert emoji.get("intent")["name"] == "nlu_fallback"
+    assert words.get("intent")["name"] == "greet"
