@@ -343,8 +343,12 @@ class Answerer:
                      for pid in self.department.popular_procedures if (p := self.catalog.get(pid)))
 
     def need_procedure(self, facet: str) -> Reply:
-        return Reply(self._r("need_procedure", facet=self._r(f"facet_names.{facet}"),
-                             example=self._r("need_procedure_example")), self.popular(facet))
+        text = self._r("need_procedure", facet=self._r(f"facet_names.{facet}"), example=self._r("need_procedure_example"))
+        if facet == "submission" and self.department.centre_address:
+            # "Nộp hồ sơ ở đâu?" with no procedure: most are received at the one-stop centre.
+            text = self._r("submission.general", centre=self.department.centre_name,
+                           address=self._dept(self.department.centre_address)) + "\n" + text
+        return Reply(text, self.popular(facet))
 
     def not_in_catalog(self, facet: str, discussed: Procedure | None = None) -> Reply:
         """The subject is not in the catalog; `discussed` (the procedure talked about before)

@@ -15,20 +15,19 @@ from bot.answers import Answerer, Reply
 from bot.intents import INTENT_FACETS
 from bot.lexicon import Phrase
 from bot.retrieval import Match, ProcedureIndex
-from bot.text import clean_input, fold, has_words, words
+from bot.text import clean_input, fold, has_words, phrase_positions, words
 
 # Slot names (domain.yml declares the same).
 SLOT_PROCEDURE = "procedure"  # the procedure under discussion
 SLOT_LAST_FACET = "last_facet"  # what was answered last ("còn thẻ quốc tế?" reuses it)
 SLOT_PENDING_FACET = "pending_facet"  # asked, waiting for the citizen to name a procedure
 SLOT_CANDIDATES = "candidates"  # procedures just offered as choices
-SLOTS = (SLOT_PROCEDURE, SLOT_LAST_FACET, SLOT_PENDING_FACET, SLOT_CANDIDATES)
 
-FACT_COMPARABLE = ("fees", "processing_time")
+FACT_COMPARABLE = ("fees", "processing_time")  # facets short enough to show side by side
 # Evidence (Match.other_subject) that a follow-up is about a subject the catalog lacks: one
 # word typed with diacritics that the catalog never uses ("chiếu"), or two typed without.
 OTHER_SUBJECT = 1.0
-SURE_FACET = 0.9  # below this NLU confidence, "còn ... thì sao?" keeps the previous facet  # facets short enough to show side by side
+SURE_FACET = 0.9  # below this NLU confidence, "còn ... thì sao?" keeps the previous facet
 _CHOICE_RE = re.compile(r"^(?:so|cai|lua chon|chon|muc|thu tuc)?\s*(?:thu|so)?\s*(\d)\s*$")
 
 
@@ -50,27 +49,23 @@ class Outcome:
     slots: dict[str, Any] = field(default_factory=dict)
 
 
-def _phrases(items: list[str]) -> list[Phrase]:
-    return sorted((tuple(words(p)) for p in items), key=len, reverse=True)
-
-
 def _contains(tokens: list[str], phrase: Phrase) -> bool:
-    k = len(phrase)
-    return any(tuple(tokens[i:i + k]) == phrase for i in range(len(tokens) - k + 1))
+    return bool(phrase_positions(tokens, phrase))
 
 
 class Dialogue:
-    def __init__(self, answerer: Answerer, index: ProcedureIndex, lexicon_raw: dict[str, Any]):
+    def __init__(self, answerer: Answerer, index: ProcedureIndex):
         self.answerer = answerer
         self.index = index
         self.catalog = answerer.catalog
-        self._submission_focus = {k: _phrases(v) for k, v in (lexicon_raw.get("submission_focus") or {}).items()}
-        self._contact_focus = {k: _phrases(v) for k, v in (lexicon_raw.get("contact_focus") or {}).items()}
-        self._follow_up = _phrases(lexicon_raw.get("follow_up_markers") or [])
+        lexicon = self.catalog.lexicon
+        self._submission_focus = lexicon.submission_focus
+        self._contact_focus = lexicon.contact_focus
+        self._follow_up = lexicon.follow_up_markers
 
     # ------------------------------------------------------------------ helpers
 
-    def _focus(self, text: str, table: dict[str, list[Phrase]]) -> str | None:
+    def _focus(self, text: str, table: dict[str, tuple[Phrase, ...]]) -> str | None:
         tokens = words(text)
         for name, phrases in table.items():
             if any(_contains(tokens, p) for p in phrases):
@@ -155,9 +150,9 @@ class Dialogue:
                 return self._answered(same_group.best.id, facet, text)
         if match.kind == "found":
             return self._answered(match.best.id, facet, text, match.alternatives)
-        if match.kind == "ambiguous":
-            return self._offer(match, facet)
         context = turn.procedure if turn.procedure in self.catalog else None
+        if match.kind == "ambiguous" and match.other_subject < OTHER_SUBJECT:
+            return self._offer(match, facet)
         if match.other_subject >= OTHER_SUBJECT or (match.other_subject and not context):
             # The message names something the catalog does not have ("hộ chiếu"): say so rather
             # than answer about the procedure discussed before, which stays one tap away.
@@ -177,7 +172,7 @@ class Dialogue:
         if not has_words(text):
             return Outcome([self.answerer.bad_input()])
         match = self.index.search(text, context=turn.procedure)
-        if match.kind == "found" and not match.unknown_words:
+        if match.kind == "found" and match.other_subject < OTHER_SUBJECT:
             return self._answered(match.best.id, turn.pending_facet or "overview", text)
         return Outcome([self.answerer.fallback()])
 

@@ -8,7 +8,6 @@ Their logs go to .var/log/; this process prints where to chat and stops everythi
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -91,29 +90,23 @@ def _tail(path: Path, lines: int = 25) -> str:
 
 
 def run(web_port: int = 8080, rasa_port: int = 5005, actions_port: int = 5055) -> int:
-    from bot.webchat import make_server
+    from bot.webchat import serve
 
     print("Starting the action server and Rasa (about 20 s)... logs: .var/log/", flush=True)
     processes = start_servers(rasa_port, actions_port)
     try:
         wait_until_ready(rasa_port, actions_port, processes)
+    except KeyboardInterrupt:
+        stop(processes)
+        return 130
     except RuntimeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         for name in ("actions.log", "rasa.log"):
             print(f"--- last lines of .var/log/{name}\n{_tail(LOG_DIR / name)}", file=sys.stderr)
         stop(processes)
         return 1
-    server = make_server(port=web_port, rasa_url=f"http://127.0.0.1:{rasa_port}")
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
-    print(f"\nTrợ lý đã sẵn sàng. Mở trình duyệt: http://localhost:{web_port}\n"
-          f"Rasa REST (loopback only): http://127.0.0.1:{rasa_port}/webhooks/rest/webhook\n"
-          "Nhấn Ctrl-C để dừng.", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
-        stop(processes)
-        print("Stopped.")
+    banner = (f"\nTrợ lý đã sẵn sàng. Mở trình duyệt: http://localhost:{web_port}\n"
+              f"Rasa REST (loopback only): http://127.0.0.1:{rasa_port}/webhooks/rest/webhook\n"
+              "Nhấn Ctrl-C để dừng.")
+    serve(web_port, f"http://127.0.0.1:{rasa_port}", banner=banner, on_stop=lambda: (stop(processes), print("Stopped.")))
     return 0

@@ -1,7 +1,8 @@
 """Word knowledge from data/lexicon.yml: abbreviations, stop words and variant keywords."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -9,7 +10,7 @@ import yaml
 from bot import paths
 from bot.text import fold, normalize, words
 
-Phrase = tuple[str, ...]  # folded tokens
+Phrase = tuple[str, ...]  # tokens: with diacritics as written in the lexicon, or folded where said
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,10 @@ class Lexicon:
     stopwords: frozenset[str]  # normalized, with diacritics
     generic_words: frozenset[str]  # normalized, with diacritics
     variants: dict[str, dict[str, VariantValue]]  # dimension -> value -> definition
-    synonyms: tuple[tuple[Phrase, Phrase], ...] = ()  # everyday phrase -> catalog words, folded, longest first
+    synonyms: tuple[tuple[Phrase, Phrase], ...] = ()  # everyday phrase -> catalog words, longest first
+    submission_focus: dict[str, tuple[Phrase, ...]] = field(default_factory=dict)  # channel -> folded phrases
+    contact_focus: dict[str, tuple[Phrase, ...]] = field(default_factory=dict)  # detail -> folded phrases
+    follow_up_markers: tuple[Phrase, ...] = ()  # folded phrases
 
     def expand(self, tokens: list[str]) -> list[str]:
         """Replace abbreviation tokens (folded) by the folded tokens of their full form."""
@@ -49,28 +53,23 @@ class Lexicon:
             object.__setattr__(self, "_fa", cached)
         return cached
 
-    def replace_synonyms(self, tokens: list[str]) -> list[tuple[str, bool]]:
-        """(folded token, came from a synonym?) with everyday phrases ("khách tây") replaced by
-        the catalog's words ("khách quốc tế"), longest phrase first."""
-        out: list[tuple[str, bool]] = []
-        i = 0
-        while i < len(tokens):
-            for phrase, replacement in self.synonyms:
-                if tuple(tokens[i:i + len(phrase)]) == phrase:
-                    out.extend((t, True) for t in replacement)
-                    i += len(phrase)
-                    break
-            else:
-                out.append((tokens[i], False))
-                i += 1
-        return out
-
     def variant(self, dimension: str, value: str) -> VariantValue | None:
         return self.variants.get(dimension, {}).get(value)
 
 
 def _phrases(items: list[str] | None) -> tuple[Phrase, ...]:
+    """Phrases as written (normalized, diacritics kept): a word typed with diacritics must match
+    exactly ("rạch" is not "rách"), one typed without matches its folded form."""
+    return tuple(t for p in items or [] if (t := tokens(p)))
+
+
+def _folded_phrases(items: list[str] | None) -> tuple[Phrase, ...]:
     return tuple(tuple(words(p)) for p in items or [] if words(p))
+
+
+def tokens(text: str) -> Phrase:
+    """Normalized words with their diacritics."""
+    return tuple(re.findall(r"\w+", normalize(text)))
 
 
 def load_lexicon(path: Path | None = None) -> Lexicon:
@@ -91,10 +90,13 @@ def load_lexicon(path: Path | None = None) -> Lexicon:
         }
     return Lexicon(
         abbreviations={str(k).lower(): str(v) for k, v in (raw.get("abbreviations") or {}).items()},
-        stop_phrases=tuple(sorted(_phrases(raw.get("stop_phrases")), key=len, reverse=True)),
+        stop_phrases=tuple(sorted(_folded_phrases(raw.get("stop_phrases")), key=len, reverse=True)),
         stopwords=frozenset(normalize(w) for w in raw.get("stopwords") or []),
         generic_words=frozenset(normalize(w) for w in raw.get("generic_words") or []),
-        synonyms=tuple(sorted(((tuple(words(k)), tuple(words(v))) for k, v in (raw.get("synonyms") or {}).items()
-                               if words(k) and words(v)), key=lambda kv: len(kv[0]), reverse=True)),
+        synonyms=tuple(sorted(((tokens(k), tokens(v)) for k, v in (raw.get("synonyms") or {}).items()
+                               if tokens(k) and tokens(v)), key=lambda kv: len(kv[0]), reverse=True)),
+        submission_focus={k: _folded_phrases(v) for k, v in (raw.get("submission_focus") or {}).items()},
+        contact_focus={k: _folded_phrases(v) for k, v in (raw.get("contact_focus") or {}).items()},
+        follow_up_markers=_folded_phrases(raw.get("follow_up_markers")),
         variants=variants,
     )

@@ -29,7 +29,7 @@ from rapidfuzz import fuzz, process
 
 from bot.catalog import Catalog, Procedure
 from bot.lexicon import Phrase
-from bot.text import clean_input, fold, normalize
+from bot.text import clean_input, fold, normalize, phrase_positions, untone
 
 MatchKind = Literal["found", "ambiguous", "weak", "none"]
 
@@ -54,6 +54,7 @@ TYPO_SCORE = 75
 
 _TOKEN_RE = re.compile(r"\w+(?:[.]\w+)*", re.UNICODE)
 _CODE_RE = re.compile(r"\b[12]\.\d{6}\b")
+_VOWELS = re.compile(r"[aeiouy]")
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,10 @@ class ProcedureIndex:
         self.lexicon = catalog.lexicon
         self._stop_folded = {fold(w) for w in self.lexicon.stopwords}
         self._abbreviation_keys = {fold(k) for k in self.lexicon.abbreviations}
+        # Words naming a channel or a detail of the department ("bưu điện", "trực tiếp") say how
+        # or where, not which procedure.
+        focus = [p for table in (self.lexicon.submission_focus, self.lexicon.contact_focus) for ps in table.values() for p in ps]
+        self._stop_phrases = sorted(set(self.lexicon.stop_phrases) | set(focus))
         self._generic = self.lexicon.generic_words
         self._generic_folded = {fold(w) for w in self._generic}
         action = self.lexicon.variants.get("action", {})
@@ -138,6 +143,12 @@ class ProcedureIndex:
         question = {normalize(w) for w in question_words}
         self._question_accented = frozenset(question - self._accented)
         self._question_folded = frozenset(fold(w) for w in question) - set(self._idf)
+        # Words used to ask questions that the catalog has only in descriptive aliases ("mang",
+        # "trước") are weak evidence: "cần mang bản gốc không?" is not about the alias
+        # "mang tranh từ nước ngoài về". Words of the official and short names keep full weight.
+        names = {t.folded for p in catalog for a in (p.name, p.short_name) for t in self._alias_tokens(a)}
+        self._asking_accented = frozenset(w for w in question if fold(w) not in names)
+        self._asking_folded = frozenset(fold(w) for w in self._asking_accented)
         self._by_code = {p.code: p for p in catalog if p.code}
 
     # ------------------------------------------------------------------ words and tokens
@@ -146,45 +157,53 @@ class ProcedureIndex:
         out: list[_Word] = []
         for raw in _TOKEN_RE.findall(normalize(text)):
             folded = fold(raw)
-            if folded == raw or folded == raw.replace("đ", "d") and folded in self._abbreviation_keys:
-                # Typed without diacritics, or a chat abbreviation ("đc", "đkkd").
+            if folded == raw or folded == raw.replace("đ", "d") and (folded in self._abbreviation_keys
+                                                                      or not _VOWELS.search(folded)):
+                # Typed without diacritics, or a chat abbreviation ("đc", "đkkd", "đk").
                 out.extend(_Word(t, None, False) for t in self.lexicon.expand([folded]))
             else:  # typed with diacritics: the stop list can be read exactly
                 out.append(_Word(folded, raw, raw in self.lexicon.stopwords))
         if not synonyms or not self.lexicon.synonyms:
             return out
-        # Everyday phrases become the catalog's words (as if typed without diacritics).
-        replaced, k = [], 0
-        for token, from_synonym in self.lexicon.replace_synonyms([w.folded for w in out]):
-            if from_synonym:
-                replaced.append(_Word(token, None, False))
+        # Everyday phrases become the catalog's words, as if the citizen had typed those.
+        replaced, i = [], 0
+        while i < len(out):
+            for phrase, replacement in self.lexicon.synonyms:
+                if _matches_at(out, i, phrase):
+                    replaced += [self._lexicon_word(t) for t in replacement]
+                    i += len(phrase)
+                    break
             else:
-                while out[k].folded != token:
-                    k += 1
-                replaced.append(out[k])
-                k += 1
+                replaced.append(out[i])
+                i += 1
         return replaced
 
+    def _lexicon_word(self, token: str) -> _Word:
+        folded = fold(token)
+        return _Word(folded, token if folded != token else None, token in self.lexicon.stopwords)
+
     def _content(self, words: list[_Word], is_stop) -> list[tuple[int, _Word]]:
-        """(position, word) of the words left after stop phrases (longest first) and stop words."""
+        """(position, word) of the words left after stop phrases and stop words."""
         folded = [w.folded for w in words]
         keep = [True] * len(words)
-        for phrase in self.lexicon.stop_phrases:
-            for i in _occurrences(folded, phrase):
-                if all(keep[i:i + len(phrase)]):
-                    keep[i:i + len(phrase)] = [False] * len(phrase)
+        for phrase in self._stop_phrases:  # overlapping phrases all apply ("qua bưu" + "bưu điện")
+            for i in phrase_positions(folded, phrase):
+                keep[i:i + len(phrase)] = [False] * len(phrase)
         return [(i, w) for i, w in enumerate(words) if keep[i] and not is_stop(w)]
 
     def _alias_tokens(self, alias: str) -> list[_Token]:
         content = self._content(self._words(alias, synonyms=False), lambda w: w.stop or (w.accented is None and w.folded in self._stop_folded))
         return [_Token(w.folded, w.accented) for _, w in content]
 
+    def _is_generic(self, w: _Word) -> bool:
+        if w.accented is not None:
+            return w.accented in self._generic or w.accented in self._asking_accented
+        return w.folded in self._generic_folded or w.folded in self._asking_folded
+
     def _query_tokens(self, words: list[_Word]) -> list[_Token]:
-        folded = [w.folded for w in words]
-        action_positions = {i + k for phrase in self._action_phrases for i in _occurrences(folded, phrase)
+        action_positions = {i + k for phrase in self._action_phrases for i in _positions(words, phrase)
                             for k in range(len(phrase))}
-        action_positions |= {i for i, w in enumerate(words)
-                             if (w.accented or w.folded) in self._generic or w.folded in self._generic_folded and not w.accented}
+        action_positions |= {i for i, w in enumerate(words) if self._is_generic(w)}
         content = self._content(words, lambda w: w.stop or (
             w.accented in self._question_accented if w.accented else w.folded in self._question_folded) or (
             w.accented is None and w.folded in self._stop_folded and w.folded not in self._ambiguous_stop))
@@ -246,15 +265,14 @@ class ProcedureIndex:
         so its "đổi" is not cap-doi). A value of the group wins; else an `exclusive` value from
         outside the group (it rules the members out); else the group's weak keywords.
         """
-        folded = [w.folded for w in words]
         stated: dict[str, set[str]] = {}
         for dim in {d for p in members for d in p.variant}:
             group_values = {v for p in members for v in p.variant.get(dim, ())}
             specs = self.lexicon.variants.get(dim, {})
-            strong = _find_phrases(folded, [(kw, s.value) for s in specs.values() for kw in s.keywords])
+            strong = _find_phrases(words, [(kw, s.value) for s in specs.values() for kw in s.keywords])
             inside = strong & group_values
             outside = {v for v in strong - group_values if specs[v].exclusive}
-            weak = _find_phrases(folded, [(kw, v) for v in group_values for kw in specs[v].weak_keywords])
+            weak = _find_phrases(words, [(kw, v) for v in group_values for kw in specs[v].weak_keywords])
             found = inside or outside or weak
             if found:
                 stated[dim] = found
@@ -376,18 +394,31 @@ class ProcedureIndex:
         return f"group:{p.group}" if p.group else f"id:{p.id}"
 
 
-def _occurrences(tokens: list[str], phrase: Phrase) -> list[int]:
-    k = len(phrase)
-    return [i for i in range(len(tokens) - k + 1) if tuple(tokens[i:i + k]) == phrase]
+def _same(word: _Word, token: str, in_phrase: bool) -> bool:
+    """A message word equals a lexicon word. Typed without diacritics: by folded form. Typed
+    with them: exactly for a one-word keyword ("rạch" is not "rách", "đôi" is not "đổi"); inside
+    a longer phrase a wrong tone mark is forgiven, the other words make it clear ("nôi địa")."""
+    if word.accented is None:
+        return word.folded == fold(token)
+    return word.accented == token or (in_phrase and untone(word.accented) == untone(token))
 
 
-def _find_phrases(tokens: list[str], phrases: list[tuple[Phrase, str]]) -> set[str]:
-    """Values whose phrases occur in tokens, longest phrase first, without overlaps."""
-    used = [False] * len(tokens)
+def _matches_at(words: list[_Word], i: int, phrase: Phrase) -> bool:
+    long = len(phrase) > 1
+    return i + len(phrase) <= len(words) and all(_same(words[i + k], t, long) for k, t in enumerate(phrase))
+
+
+def _positions(words: list[_Word], phrase: Phrase) -> list[int]:
+    return [i for i in range(len(words) - len(phrase) + 1) if _matches_at(words, i, phrase)]
+
+
+def _find_phrases(words: list[_Word], phrases: list[tuple[Phrase, str]]) -> set[str]:
+    """Values whose phrases occur in the message, longest phrase first, without overlaps."""
+    used = [False] * len(words)
     found: set[str] = set()
     for phrase, value in sorted(phrases, key=lambda kv: len(kv[0]), reverse=True):
         k = len(phrase)
-        for i in _occurrences(tokens, phrase):
+        for i in _positions(words, phrase):
             if not any(used[i:i + k]):
                 used[i:i + k] = [True] * k
                 found.add(value)

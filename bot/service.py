@@ -8,9 +8,6 @@ from __future__ import annotations
 import logging
 import threading
 
-import yaml
-
-from bot import paths
 from bot.answers import Answerer, load_replies
 from bot.catalog import CatalogError, CatalogStore
 from bot.department import load_department
@@ -40,8 +37,7 @@ def dialogue() -> Dialogue:
             if department.example:
                 log.warning("data/department.yml still holds EXAMPLE contact details; replace them before going live.")
             answerer = Answerer(catalog, department, load_replies())
-            lexicon_raw = yaml.safe_load(paths.LEXICON.read_text(encoding="utf-8"))
             index = ProcedureIndex(catalog, question_words())
-            _built = (catalog, Dialogue(answerer, index, lexicon_raw))
+            _built = (catalog, Dialogue(answerer, index))
             log.info("Catalog loaded: %d procedures", len(catalog))
         return _built[1]

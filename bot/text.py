@@ -41,9 +41,24 @@ def fold(text: str) -> str:
     return text.replace("đ", "d")
 
 
+_TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}  # huyền, sắc, ngã, hỏi, nặng
+
+
+def untone(text: str) -> str:
+    """Remove the tone marks only, keeping â ă ê ô ơ ư đ ("quốc" -> "quôc", "nội" -> "nôi")."""
+    decomposed = unicodedata.normalize("NFD", text)
+    return unicodedata.normalize("NFC", "".join(c for c in decomposed if c not in _TONE_MARKS))
+
+
 def words(text: str) -> list[str]:
     """Folded word tokens; punctuation is dropped, "1.004623" stays one token."""
     return _WORD_RE.findall(fold(text))
+
+
+def phrase_positions(tokens: list[str], phrase: tuple[str, ...]) -> list[int]:
+    """Start positions of `phrase` (a token tuple) in `tokens`."""
+    k = len(phrase)
+    return [i for i in range(len(tokens) - k + 1) if tuple(tokens[i:i + k]) == phrase] if k else []
 
 
 def clean_input(text: object, limit: int = MAX_INPUT_CHARS) -> str:

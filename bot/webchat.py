@@ -10,9 +10,11 @@ import json
 import logging
 import mimetypes
 import re
+import signal
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Callable
 
 import requests
 
@@ -86,12 +88,21 @@ def make_server(port: int = 8080, rasa_url: str = "http://127.0.0.1:5005", host:
     return ThreadingHTTPServer((host, port), _handler(rasa_url))
 
 
-def serve(port: int = 8080, rasa_url: str = "http://127.0.0.1:5005") -> None:
+def serve(port: int = 8080, rasa_url: str = "http://127.0.0.1:5005", banner: str | None = None,
+          on_stop: Callable[[], None] | None = None) -> None:
+    """Serve the chat page until Ctrl-C (or SIGTERM); then call `on_stop`."""
     server = make_server(port, rasa_url)
-    print(f"Chat page on http://localhost:{port} (relaying to {rasa_url})")
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+    print(banner or f"Chat page on http://localhost:{port} (relaying to {rasa_url})", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
         server.server_close()
+        if on_stop:
+            on_stop()

@@ -5,9 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-import yaml
-
-from bot import paths
 from bot.answers import Answerer, load_replies
 from bot.catalog import Catalog, load_catalog
 from bot.department import load_department
@@ -35,4 +32,4 @@ def answerer(catalog) -> Answerer:
 
 @pytest.fixture(scope="session")
 def dialogue(answerer, index) -> Dialogue:
-    return Dialogue(answerer, index, yaml.safe_load(paths.LEXICON.read_text(encoding="utf-8")))
+    return Dialogue(answerer, index)

@@ -109,6 +109,11 @@ def test_question_without_procedure_and_without_context_asks_which(dialogue):
     assert "650.000" in text_of(out) and "Phí, lệ phí" in text_of(out)
 
 
+def test_where_to_submit_without_a_procedure_gives_the_one_stop_centre(dialogue, answerer):
+    out = say(dialogue, "ask_submission", "nộp hồ sơ trực tiếp ở đâu vậy")
+    assert answerer.department.centre_address in text_of(out) and "thủ tục nào" in text_of(out)
+
+
 def test_other_agencies_procedures_are_not_mistaken_for_ours(dialogue):
     out = say(dialogue, "ask_fee", "phí làm hộ chiếu bao nhiêu", procedure="karaoke")
     assert "chưa tìm thấy thủ tục" in text_of(out)
