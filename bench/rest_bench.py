@@ -91,14 +91,15 @@ def start(project: Path, model: Path, port: int, endpoints: Path | None, actions
     raise RuntimeError(f"server on port {port} did not start; see {log}")
 
 
-def post(session: requests.Session, url: str, sender: str, text: str) -> tuple[float, bool]:
+def post(session: requests.Session, url: str, sender: str, text: str) -> tuple[float, str]:
+    """(seconds, "ok" | "empty" (HTTP 200, no reply message) | "error")."""
     t0 = time.perf_counter()
     try:
         r = session.post(url, json={"sender": sender, "message": text}, timeout=60)
-        ok = r.status_code == 200 and isinstance(r.json(), list) and len(r.json()) > 0
+        outcome = "error" if r.status_code != 200 or not isinstance(r.json(), list) else ("ok" if r.json() else "empty")
     except (requests.RequestException, ValueError):
-        ok = False
-    return time.perf_counter() - t0, ok
+        outcome = "error"
+    return time.perf_counter() - t0, outcome
 
 
 def one_conversation(url: str, script: list[str]) -> dict:
@@ -106,29 +107,29 @@ def one_conversation(url: str, script: list[str]) -> dict:
     session = requests.Session()
     for text in script:  # warm-up
         post(session, url, f"warm-{uuid.uuid4().hex[:6]}", text)
-    lat, errors = [], 0
+    lat, outcomes = [], []
     for i in range(TURNS_ONE):
         if i % len(script) == 0:
             sender = f"bench-{uuid.uuid4().hex[:8]}"
-        dt, ok = post(session, url, sender, script[i % len(script)])
+        dt, outcome = post(session, url, sender, script[i % len(script)])
         lat.append(dt)
-        errors += not ok
+        outcomes.append(outcome)
     return {"turns": TURNS_ONE, "p50_ms": percentile(lat, 0.5) * 1000, "p95_ms": percentile(lat, 0.95) * 1000,
-            "errors": errors}
+            "errors": outcomes.count("error"), "empty": outcomes.count("empty")}
 
 
 def concurrent(url: str, script: list[str]) -> dict:
     lat: list[float] = []
-    errors = [0]
+    outcomes: list[str] = []
     lock = threading.Lock()
 
     def worker(n: int) -> None:
         session, sender = requests.Session(), f"load-{n}-{uuid.uuid4().hex[:6]}"
         for i in range(TURNS_EACH):
-            dt, ok = post(session, url, sender, script[(i + n) % len(script)])
+            dt, outcome = post(session, url, sender, script[(i + n) % len(script)])
             with lock:
                 lat.append(dt)
-                errors[0] += not ok
+                outcomes.append(outcome)
 
     threads = [threading.Thread(target=worker, args=(n,)) for n in range(CONVERSATIONS)]
     t0 = time.perf_counter()
@@ -138,7 +139,8 @@ def concurrent(url: str, script: list[str]) -> dict:
         t.join()
     wall = time.perf_counter() - t0
     return {"conversations": CONVERSATIONS, "requests": len(lat), "seconds": wall, "throughput_rps": len(lat) / wall,
-            "p50_ms": percentile(lat, 0.5) * 1000, "p95_ms": percentile(lat, 0.95) * 1000, "errors": errors[0]}
+            "p50_ms": percentile(lat, 0.5) * 1000, "p95_ms": percentile(lat, 0.95) * 1000,
+            "errors": outcomes.count("error"), "empty": outcomes.count("empty")}
 
 
 def measure(name: str, url: str, script: list[str]) -> dict:
@@ -195,7 +197,8 @@ its scripted conversation (`OURS` in the script) runs the custom action on 7 of 
 | One conversation at a time, {TURNS_ONE} turns: p50 / p95 | {o['one']['p50_ms']:.0f} / {o['one']['p95_ms']:.0f} ms | {b['one']['p50_ms']:.0f} / {b['one']['p95_ms']:.0f} ms | p50 ≤ 60 ms |
 | {CONVERSATIONS} conversations back to back, {CONVERSATIONS * TURNS_EACH} requests: throughput | {o['concurrent']['throughput_rps']:.1f} req/s | {b['concurrent']['throughput_rps']:.1f} req/s | ≥ 80 % of bare |
 | — p50 / p95 latency | {o['concurrent']['p50_ms']:.0f} / {o['concurrent']['p95_ms']:.0f} ms | {b['concurrent']['p50_ms']:.0f} / {b['concurrent']['p95_ms']:.0f} ms | |
-| — errors | {o['concurrent']['errors'] + o['one']['errors']} | {b['concurrent']['errors'] + b['one']['errors']} | 0 |
+| — errors (HTTP error, timeout, bad JSON) | {o['concurrent']['errors'] + o['one']['errors']} | {b['concurrent']['errors'] + b['one']['errors']} | 0 |
+| — empty replies (HTTP 200, no message) | {o['concurrent']['empty'] + o['one']['empty']} | {b['concurrent']['empty'] + b['one']['empty']} | |
 
 Throughput of our bot relative to the bare bot: **{ratio:.0%}**.
 """
