@@ -61,6 +61,7 @@ class Dialogue:
         lexicon = self.catalog.lexicon
         self._submission_focus = lexicon.submission_focus
         self._contact_focus = lexicon.contact_focus
+        self._question_focus = lexicon.question_focus
         self._follow_up = lexicon.follow_up_markers
 
     # ------------------------------------------------------------------ helpers
@@ -173,14 +174,22 @@ class Dialogue:
             return Outcome([self.answerer.bad_input()])
         match = self.index.search(text, context=turn.procedure)
         if match.kind == "found" and match.other_subject < OTHER_SUBJECT:
-            return self._answered(match.best.id, turn.pending_facet or "overview", text)
+            facet = turn.pending_facet or self._focus(text, self._question_focus) or "overview"
+            return self._answered(match.best.id, facet, text)
         return Outcome([self.answerer.fallback()])
 
     def out_of_scope(self, turn: Turn) -> Outcome:
         """Off-topic. If the message also names a procedure clearly ("quán karaoke nào hay"),
-        that procedure is offered as a button: a misread question is one tap from its answer."""
-        match = self.index.search(clean_input(turn.text))
+        that procedure is offered as a button: a misread question is one tap from its answer. If
+        it also asks plainly about one detail ("hồ sơ ...", "lệ phí ..."), that is answered."""
+        text = clean_input(turn.text)
+        match = self.index.search(text)
         named = match.best if match.kind == "found" and match.other_subject < OTHER_SUBJECT else None
+        facet = self._focus(text, self._question_focus) if named else None
+        if named and facet:
+            # A procedure named with a plain question word ("hồ sơ ...", "phí ...") is in scope,
+            # whatever the model thought.
+            return self._answered(named.id, facet, text)
         return Outcome([self.answerer.out_of_scope(named)], {SLOT_PENDING_FACET: None, SLOT_CANDIDATES: None})
 
     def contact(self, turn: Turn) -> Outcome:

@@ -35,6 +35,7 @@ class Lexicon:
     synonyms: tuple[tuple[Phrase, Phrase], ...] = ()  # everyday phrase -> catalog words, longest first
     submission_focus: dict[str, tuple[Phrase, ...]] = field(default_factory=dict)  # channel -> folded phrases
     contact_focus: dict[str, tuple[Phrase, ...]] = field(default_factory=dict)  # detail -> folded phrases
+    question_focus: dict[str, tuple[Phrase, ...]] = field(default_factory=dict)  # facet -> folded phrases
     follow_up_markers: tuple[Phrase, ...] = ()  # folded phrases
 
     def expand(self, tokens: list[str]) -> list[str]:
@@ -97,6 +98,7 @@ def load_lexicon(path: Path | None = None) -> Lexicon:
                                if tokens(k) and tokens(v)), key=lambda kv: len(kv[0]), reverse=True)),
         submission_focus={k: _folded_phrases(v) for k, v in (raw.get("submission_focus") or {}).items()},
         contact_focus={k: _folded_phrases(v) for k, v in (raw.get("contact_focus") or {}).items()},
+        question_focus={k: _folded_phrases(v) for k, v in (raw.get("question_focus") or {}).items()},
         follow_up_markers=_folded_phrases(raw.get("follow_up_markers")),
         variants=variants,
     )

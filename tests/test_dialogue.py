@@ -164,6 +164,22 @@ def test_out_of_scope_naming_a_procedure_offers_it(dialogue):
     assert "tượng đài" not in " ".join(b.title for b in buttons_of(out))
 
 
+def test_out_of_scope_naming_a_procedure_with_a_question_word_is_answered(dialogue):
+    # The model sometimes calls a clear procedure question off-topic: the question word decides.
+    out = dialogue.out_of_scope(Turn("out_of_scope", "hồ sơ công nhận hạng biệt thự du lịch"))
+    assert out.slots[SLOT_PROCEDURE] == "hang-luu-tru" and "tự đánh giá" in text_of(out)
+    out = dialogue.out_of_scope(Turn("out_of_scope", "le phi cap giay phep karaoke"))
+    assert out.slots[SLOT_PROCEDURE] == "karaoke" and "ngoài phạm vi" not in text_of(out)
+    # A price that is not a fee of the department stays off-topic.
+    out = dialogue.out_of_scope(Turn("out_of_scope", "giá hát karaoke bao nhiêu một giờ"))
+    assert "ngoài phạm vi" in text_of(out)
+
+
+def test_fallback_answers_the_detail_asked_plainly(dialogue):
+    out = dialogue.fallback(Turn(intent="nlu_fallback", text="karaoke mẫu đơn"))
+    assert out.slots[SLOT_LAST_FACET] == "forms"
+
+
 def test_variant_named_in_a_follow_up_stays_in_the_group_under_discussion(dialogue):
     out = say(dialogue, "ask_procedure", "thế cấp đổi thì sao", procedure="lu-hanh-noi-dia", last_facet="fees")
     assert out.slots[SLOT_PROCEDURE] == "lu-hanh-noi-dia-cap-doi" and "2.000.000" in text_of(out)
