@@ -1,0 +1,151 @@
+"""The embedded dossier store: one SQLite file, written and read with sqlite-utils.
+
+Schema (created on first use; documented in docs/dossiers.md):
+
+    dossiers        code TEXT PRIMARY KEY, procedure_id, procedure_name, applicant_name,
+                    applicant_phone, applicant_id_number, received_at, due_at (ISO dates),
+                    status, current_step, current_unit, supplement_items (JSON list),
+                    supplement_requested_at, return_method, result_ready_at, updated_at
+    dossier_steps   dossier_code -> dossiers.code, seq, step, unit, started_at, finished_at, note
+                    (indexed on dossier_code)
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import sqlite_utils
+
+from bot.dossiers.model import Dossier, Step
+from bot.dossiers.source import SourceUnavailable
+
+DOSSIERS = "dossiers"
+STEPS = "dossier_steps"
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+class SqliteSource:
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+
+    def _db(self) -> sqlite_utils.Database:
+        # One connection per call: the action server answers from several threads, and a
+        # short-lived connection never holds a lock between lookups.
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite_utils.Database(sqlite3.connect(self.path, timeout=5, check_same_thread=False))
+        ensure_schema(db)
+        return db
+
+    def get(self, code: str) -> Dossier | None:
+        try:
+            db = self._db()
+            try:
+                rows = list(db.query(f"select * from {DOSSIERS} where code = ?", [code]))
+                if not rows:
+                    return None
+                steps = list(db.query(f"select * from {STEPS} where dossier_code = ? order by seq", [code]))
+            finally:
+                db.conn.close()
+        except sqlite3.Error as exc:
+            raise SourceUnavailable(f"dossier store {self.path}: {exc.__class__.__name__}") from None
+        return _from_row(rows[0], steps)
+
+    def count(self) -> int:
+        db = self._db()
+        try:
+            return db[DOSSIERS].count
+        finally:
+            db.conn.close()
+
+    def add_all(self, dossiers: Iterable[Dossier], replace: bool = False) -> int:
+        """Insert dossiers in one transaction: all of them or none. Existing codes are an
+        error unless `replace`."""
+        dossiers = list(dossiers)
+        db = self._db()
+        try:
+            with db.conn:
+                if not replace:
+                    codes = [d.code for d in dossiers]
+                    for chunk in range(0, len(codes), 500):
+                        part = codes[chunk:chunk + 500]
+                        marks = ",".join("?" * len(part))
+                        taken = [r["code"] for r in db.query(f"select code from {DOSSIERS} where code in ({marks})", part)]
+                        if taken:
+                            raise ValueError(f"already in the store: {', '.join(taken[:5])}")
+                db[DOSSIERS].insert_all((_to_row(d) for d in dossiers), replace=True)
+                if replace:
+                    for d in dossiers:
+                        db.execute(f"delete from {STEPS} where dossier_code = ?", [d.code])
+                db[STEPS].insert_all(
+                    {"dossier_code": d.code, "seq": i, "step": s.name, "unit": s.unit,
+                     "started_at": _iso(s.started_at), "finished_at": _iso(s.finished_at), "note": s.note}
+                    for d in dossiers for i, s in enumerate(d.history))
+        finally:
+            db.conn.close()
+        return len(dossiers)
+
+    def all(self, status: str | None = None, limit: int | None = None) -> Iterator[Dossier]:
+        db = self._db()
+        try:
+            where, params = ("where status = ?", [status]) if status else ("", [])
+            sql = f"select * from {DOSSIERS} {where} order by received_at desc, code"
+            if limit:
+                sql += f" limit {int(limit)}"
+            for row in list(db.query(sql, params)):
+                yield _from_row(row, [])
+        finally:
+            db.conn.close()
+
+
+def ensure_schema(db: sqlite_utils.Database) -> None:
+    if not db[DOSSIERS].exists():
+        db[DOSSIERS].create({
+            "code": str, "procedure_id": str, "procedure_name": str, "applicant_name": str,
+            "applicant_phone": str, "applicant_id_number": str, "received_at": str, "due_at": str,
+            "status": str, "current_step": str, "current_unit": str, "supplement_items": str,
+            "supplement_requested_at": str, "return_method": str, "result_ready_at": str, "updated_at": str,
+        }, pk="code", not_null={"procedure_id", "applicant_name", "received_at", "due_at", "status"})
+        db[DOSSIERS].create_index(["status"], if_not_exists=True)
+    if not db[STEPS].exists():
+        db[STEPS].create({"dossier_code": str, "seq": int, "step": str, "unit": str, "started_at": str,
+                          "finished_at": str, "note": str},
+                         pk=("dossier_code", "seq"), foreign_keys=[("dossier_code", DOSSIERS, "code")])
+        db[STEPS].create_index(["dossier_code"], if_not_exists=True)
+
+
+def _to_row(d: Dossier) -> dict:
+    return {
+        "code": d.code, "procedure_id": d.procedure_id, "procedure_name": d.procedure_name,
+        "applicant_name": d.applicant_name, "applicant_phone": d.applicant_phone,
+        "applicant_id_number": d.applicant_id_number, "received_at": _iso(d.received_at),
+        "due_at": _iso(d.due_at), "status": d.status, "current_step": d.current_step,
+        "current_unit": d.current_unit, "supplement_items": json.dumps(list(d.supplement_items), ensure_ascii=False),
+        "supplement_requested_at": _iso(d.supplement_requested_at), "return_method": d.return_method,
+        "result_ready_at": _iso(d.result_ready_at), "updated_at": d.updated_at,
+    }
+
+
+def _from_row(row: dict, steps: list[dict]) -> Dossier:
+    return Dossier(
+        code=row["code"], procedure_id=row["procedure_id"] or "", procedure_name=row["procedure_name"] or "",
+        applicant_name=row["applicant_name"], applicant_phone=row["applicant_phone"] or "",
+        applicant_id_number=row["applicant_id_number"] or "", received_at=_date(row["received_at"]),
+        due_at=_date(row["due_at"]), status=row["status"], current_step=row["current_step"] or "",
+        current_unit=row["current_unit"] or "",
+        history=tuple(Step(s["step"], s["unit"] or "", _date(s["started_at"]), _date(s["finished_at"]), s["note"] or "")
+                      for s in steps),
+        supplement_items=tuple(json.loads(row["supplement_items"] or "[]")),
+        supplement_requested_at=_date(row["supplement_requested_at"]),
+        return_method=row["return_method"] or "tai_trung_tam", result_ready_at=_date(row["result_ready_at"]),
+        updated_at=row["updated_at"] or "",
+    )

@@ -1,0 +1,173 @@
+"""Both dossier sources: the SQLite store (a real file) and the HTTP adapter against a real
+HTTP server on loopback that serves the contract, including slow, failing and malformed answers."""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.dossiers.api_server import ContractHandler, make_server, serve_in_thread
+from bot.dossiers.http_source import HttpSource
+from bot.dossiers.importer import parse_records, read_records
+from bot.dossiers.source import SourceUnavailable, open_source
+from bot.dossiers.sqlite_source import SqliteSource
+
+FIXTURE = Path(__file__).parent / "data" / "dossiers.json"
+CODE = "000.00.15.H30-261102-0001"
+
+
+@pytest.fixture()
+def store(tmp_path) -> SqliteSource:
+    s = SqliteSource(tmp_path / "dossiers.db")
+    s.add_all(parse_records(read_records(FIXTURE)))
+    return s
+
+
+def test_sqlite_store_returns_what_was_stored(store):
+    d = store.get(CODE)
+    assert d.applicant_name == "Nguyễn Văn An" and d.current_unit == "Phòng Quản lý Du lịch"
+    assert d.history[0].name == "Tiếp nhận hồ sơ"
+    assert store.get("000.00.15.H30-261102-0009") is None
+    assert store.count() == 5
+
+
+def test_sqlite_store_adds_all_or_nothing(store):
+    new = parse_records(read_records(FIXTURE))[:1]
+    with pytest.raises(ValueError):
+        store.add_all(new)  # already there
+    assert store.count() == 5
+    store.add_all(new, replace=True)
+    assert store.count() == 5 and len(store.get(CODE).history) == 1
+
+
+def test_sqlite_schema_has_an_index_for_lookups(store):
+    import sqlite_utils
+
+    db = sqlite_utils.Database(store.path)
+    assert db["dossiers"].pks == ["code"]
+    assert any(i.columns == ["dossier_code"] for i in db["dossier_steps"].indexes)
+
+
+def test_broken_sqlite_file_is_unavailable_not_a_crash(tmp_path):
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(SourceUnavailable):
+        SqliteSource(bad).get(CODE)
+
+
+def test_source_is_chosen_by_configuration(monkeypatch, tmp_path):
+    monkeypatch.setenv("VHTTDL_DOSSIER_DB", str(tmp_path / "x.db"))
+    monkeypatch.delenv("VHTTDL_DOSSIER_SOURCE", raising=False)
+    assert isinstance(open_source(), SqliteSource)
+    monkeypatch.setenv("VHTTDL_DOSSIER_SOURCE", "http")
+    monkeypatch.setenv("VHTTDL_DOSSIER_API_URL", "http://127.0.0.1:9")
+    assert isinstance(open_source(), HttpSource)
+    monkeypatch.setenv("VHTTDL_DOSSIER_SOURCE", "fax")
+    with pytest.raises(ValueError):
+        open_source()
+
+
+# ------------------------------------------------------------------ HTTP adapter
+
+
+class FaultyHandler(ContractHandler):
+    """The contract, plus faults chosen by the test through the class attribute `faults`:
+    a list consumed one per request ("ok", "500", "slow", "bad-json", "wrong-shape", "other-code")."""
+
+    faults: list[str] = []
+    requests_seen: list[str] = []
+
+    def do_GET(self) -> None:  # noqa: N802
+        type(self).requests_seen.append(self.headers.get("Authorization", ""))
+        fault = type(self).faults.pop(0) if type(self).faults else "ok"
+        if fault == "500":
+            self.send_json(500, {"error": "boom"})
+        elif fault == "slow":
+            time.sleep(3)
+            self.send_json(500, {"error": "late"})
+        elif fault == "bad-json":
+            body = b"{not json"
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        elif fault == "wrong-shape":
+            self.send_json(200, {"code": CODE, "status": "??"})
+        elif fault == "other-code":
+            self.send_json(200, {**json.loads(FIXTURE.read_text(encoding="utf-8"))[1]})
+        else:
+            super().do_GET()
+
+
+@pytest.fixture()
+def api(store):
+    handler = type("H", (FaultyHandler,), {"faults": [], "requests_seen": []})
+    server = make_server(store, token="s3cret", handler=handler)
+    serve_in_thread(server)
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    yield url, server.RequestHandlerClass
+    server.shutdown()
+    server.server_close()
+
+
+def test_http_adapter_reads_the_contract(api, store):
+    url, handler = api
+    source = HttpSource(url, token="s3cret")
+    assert source.get(CODE) == store.get(CODE)
+    assert source.get("000.00.15.H30-261102-0009") is None
+    assert handler.requests_seen[0] == "Bearer s3cret"
+
+
+def test_http_adapter_retries_server_errors(api):
+    url, handler = api
+    handler.faults.extend(["500", "500"])
+    assert HttpSource(url, token="s3cret", backoff=0.01).get(CODE).code == CODE
+    assert len(handler.requests_seen) == 3
+
+
+def test_http_adapter_does_not_retry_a_refusal(api):
+    url, handler = api
+    with pytest.raises(SourceUnavailable):
+        HttpSource(url, token="wrong").get(CODE)
+    assert len(handler.requests_seen) == 1
+
+
+def test_http_adapter_gives_up_within_its_budget(api):
+    url, handler = api
+    handler.faults.extend(["slow"] * 5)
+    t0 = time.monotonic()
+    with pytest.raises(SourceUnavailable):
+        HttpSource(url, token="s3cret", budget=1.0).get(CODE)
+    assert time.monotonic() - t0 < 2.0  # the citizen hears "gián đoạn" well within 5 s
+
+
+def test_http_adapter_persistent_errors_are_unavailable(api):
+    url, handler = api
+    handler.faults.extend(["500"] * 10)
+    with pytest.raises(SourceUnavailable):
+        HttpSource(url, token="s3cret", backoff=0.01).get(CODE)
+
+
+@pytest.mark.parametrize("fault", ["bad-json", "wrong-shape", "other-code"])
+def test_http_adapter_rejects_answers_outside_the_contract(api, fault):
+    url, handler = api
+    handler.faults.append(fault)
+    with pytest.raises(SourceUnavailable):
+        HttpSource(url, token="s3cret").get(CODE)
+
+
+def test_http_adapter_unreachable_server_is_unavailable():
+    with pytest.raises(SourceUnavailable):
+        HttpSource("http://127.0.0.1:9", budget=0.5, backoff=0.01).get(CODE)
+
+
+def test_http_adapter_logs_no_personal_data(api, caplog):
+    url, handler = api
+    with caplog.at_level("DEBUG"):
+        HttpSource(url, token="s3cret").get(CODE)  # ok
+        handler.faults.append("wrong-shape")
+        with pytest.raises(SourceUnavailable):
+            HttpSource(url, token="s3cret").get(CODE)
+    assert "Nguyễn" not in caplog.text and "0912345678" not in caplog.text and "s3cret" not in caplog.text
