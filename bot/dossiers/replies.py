@@ -1,0 +1,101 @@
+"""Dossier replies from data/dossiers.yml: the status card and the sentences of the check."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot import paths
+from bot.answers import Reply, date_vn
+from bot.catalog import Catalog
+from bot.department import Department
+from bot.dossiers.model import FINISHED, STATUSES, Dossier, mask_name
+from bot.text import fold
+
+TEXTS = paths.DATA / "dossiers.yml"
+
+
+def load_texts(path: Path | None = None) -> dict[str, Any]:
+    texts = yaml.safe_load((path or TEXTS).read_text(encoding="utf-8"))
+    missing = [s for s in STATUSES if s not in texts.get("statuses", {})]
+    if missing:
+        raise ValueError(f"{path or TEXTS}: statuses without texts: {', '.join(missing)}")
+    return texts
+
+
+def factor_pattern(texts: dict[str, Any]) -> re.Pattern[str]:
+    """Matches (folded) messages that are only the 4 digits plus words from `factor_words`."""
+    words = sorted({fold(w) for w in texts.get("factor_words", [])}, key=len, reverse=True)
+    filler = "|".join(re.escape(w) for w in words)
+    return re.compile(rf"^(?:(?:{filler})\b[\s:,.\-]*)*(\d{{4}})\b[\s:,.!\-]*(?:(?:{filler})\b[\s:,.!\-]*)*$")
+
+
+@dataclass
+class DossierReplies:
+    texts: dict[str, Any]
+    department: Department
+    catalog: Catalog
+
+    def _t(self, key: str, **values: Any) -> str:
+        node: Any = self.texts
+        for part in key.split("."):
+            node = node[part]
+        return " ".join(str(node).split()).format(**values) if values else " ".join(str(node).split())
+
+    def _dept(self) -> dict[str, str]:
+        d = self.department
+        return {"hotline": d.hotline, "centre_name": d.centre_name, "centre_address": d.centre_address,
+                "postal_address": d.postal_address, "portal": d.provincial_portal or d.national_portal}
+
+    def simple(self, key: str, **values: Any) -> Reply:
+        return Reply(self._t(key, **{**self._dept(), **values}))
+
+    def status(self, dossier: Dossier, today: dt.date) -> Reply:
+        info = self.texts["statuses"][dossier.status]
+        dept = self._dept()
+        procedure = self.catalog.get(dossier.procedure_id)
+        name = (procedure.short_name if procedure else dossier.procedure_name) or \
+            self._t("status.unknown_procedure", id=dossier.procedure_id)
+        lines = [
+            self._t("status.title", code=dossier.code),
+            self._t("status.procedure", procedure=name),
+            self._t("status.applicant", name=mask_name(dossier.applicant_name)),
+            self._t("status.received", date=date_vn(dossier.received_at)),
+            self._t("status.state", label=info["label"], meaning=info["meaning"]),
+        ]
+        if dossier.current_step and dossier.status not in FINISHED:
+            key = "status.step_unit" if dossier.current_unit else "status.step"
+            lines.append(self._t(key, step=dossier.current_step, unit=dossier.current_unit))
+        if dossier.status in FINISHED or dossier.status == "co_ket_qua":
+            lines.append(self._t("status.due_finished", date=date_vn(dossier.due_at)))
+        else:
+            lines.append(self._t("status.due", date=date_vn(dossier.due_at), days=self._days(dossier.due_at, today)))
+        if dossier.status == "yeu_cau_bo_sung" and dossier.supplement_items:
+            lines.append(self._t("status.supplement"))
+            lines += [f"• {item}" for item in dossier.supplement_items]
+            lines.append(self._t("status.supplement_how", channels=self._supplement_channels(procedure, dept)))
+        if dossier.result_ready_at and dossier.status in ("co_ket_qua", "da_tra_ket_qua"):
+            lines.append(self._t("status.result_ready", date=date_vn(dossier.result_ready_at)))
+        if dossier.status not in ("tu_choi", "da_rut"):
+            method = self.texts["return_methods"].get(dossier.return_method, self.texts["return_methods"]["tai_trung_tam"])
+            lines.append(self._t("status.return", method=" ".join(method.split()).format(**dept)))
+        lines.append(self._t("status.next", next=" ".join(info["next"].split()).format(**dept)))
+        return Reply("\n".join(lines))
+
+    def _days(self, due: dt.date, today: dt.date) -> str:
+        days = (due - today).days
+        if days > 0:
+            return self._t("status.days_left", days=days)
+        if days == 0:
+            return self._t("status.due_today")
+        return self._t("status.days_overdue", days=-days)
+
+    def _supplement_channels(self, procedure, dept: dict[str, str]) -> str:
+        allowed = {c.kind for c in procedure.channels.items} if procedure and procedure.channels else set()
+        table = self.texts["supplement_channels"]
+        kinds = [k for k in table if not allowed or k in allowed]
+        return "; ".join(" ".join(table[k].split()).format(**dept) for k in kinds)
