@@ -4,6 +4,9 @@
     python -m bot catalog show ID        print every answer the assistant gives for a procedure
     python -m bot catalog find TEXT      show what retrieval finds for a citizen's phrasing
     python -m bot nlu generate [--check] regenerate data/nlu/generated/ from data/nlu/*.yml
+    python -m bot dossiers import FILE   add dossiers from a .json or .csv file (all or nothing)
+    python -m bot dossiers list          list dossiers in the SQLite store (no personal data)
+    python -m bot dossiers demo          load ~50 made-up dossiers (all statuses) for trying
     python -m bot run                    start action server, Rasa and the chat page
     python -m bot web                    start only the local chat page
 """
@@ -63,6 +66,66 @@ def _nlu_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _dossier_store(args: argparse.Namespace):
+    from pathlib import Path
+
+    from bot.dossiers.source import default_db_path
+    from bot.dossiers.sqlite_source import SqliteSource
+
+    return SqliteSource(Path(args.db) if args.db else default_db_path())
+
+
+def _dossiers_import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.catalog import load_catalog
+    from bot.dossiers.importer import ImportProblems, parse_records, read_records
+
+    try:
+        dossiers = parse_records(read_records(Path(args.file)), load_catalog())
+        added = _dossier_store(args).add_all(dossiers, replace=args.replace)
+    except ImportProblems as exc:
+        print(*exc.problems, sep="\n", file=sys.stderr)
+        print(f"Nothing imported: {len(exc.problems)} problem(s).", file=sys.stderr)
+        return 1
+    except ValueError as exc:  # codes already in the store
+        print(f"Nothing imported: {exc} (use --replace to update them).", file=sys.stderr)
+        return 1
+    print(f"Imported {added} dossier(s) into {_dossier_store(args).path}.")
+    return 0
+
+
+def _dossiers_list(args: argparse.Namespace) -> int:
+    from bot.dossiers.model import mask_name
+
+    store = _dossier_store(args)
+    rows = list(store.all(status=args.status, limit=args.limit))
+    for d in rows:
+        print(f"{d.code}  {d.status:16} {d.procedure_id:26} nhận {d.received_at:%d/%m/%Y}  hạn {d.due_at:%d/%m/%Y}  "
+              f"{mask_name(d.applicant_name)}")
+    print(f"{len(rows)} of {store.count()} dossier(s) in {store.path}")
+    return 0
+
+
+def _dossiers_demo(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from bot.catalog import load_catalog
+    from bot.dossiers.demo import demo_dossiers
+
+    store = _dossier_store(args)
+    if store.count() and not args.force:
+        print(f"{store.path} already holds {store.count()} dossier(s); use --force to add the demo set anyway.",
+              file=sys.stderr)
+        return 1
+    dossiers = demo_dossiers(load_catalog(), dt.date.today())
+    store.add_all(dossiers, replace=True)
+    print(f"Loaded {len(dossiers)} demo dossiers into {store.path}. Try one (made-up data):")
+    for d in dossiers[:3]:
+        print(f"  {d.code}  ({d.status}), 4 số cuối điện thoại: {d.applicant_phone[-4:]}")
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
     from bot.launcher import run
 
@@ -93,6 +156,22 @@ def main(argv: list[str] | None = None) -> int:
     gen = nlu.add_parser("generate", help="regenerate accent-free and abbreviated training variants")
     gen.add_argument("--check", action="store_true", help="only report whether the files are up to date")
     gen.set_defaults(func=_nlu_generate)
+
+    dossiers = sub.add_parser("dossiers", help="the embedded dossier store (SQLite)").add_subparsers(
+        dest="action", required=True)
+    imp = dossiers.add_parser("import", help="add dossiers from a .json or .csv file, all or nothing")
+    imp.add_argument("file")
+    imp.add_argument("--replace", action="store_true", help="update dossiers whose code is already stored")
+    imp.set_defaults(func=_dossiers_import)
+    lst = dossiers.add_parser("list", help="list stored dossiers (names masked, no phone or CCCD)")
+    lst.add_argument("--status", help="only this status, e.g. yeu_cau_bo_sung")
+    lst.add_argument("--limit", type=int, default=50)
+    lst.set_defaults(func=_dossiers_list)
+    demo = dossiers.add_parser("demo", help="load about 50 made-up dossiers across all statuses")
+    demo.add_argument("--force", action="store_true", help="add them even if the store is not empty")
+    demo.set_defaults(func=_dossiers_demo)
+    for p in (imp, lst, demo):
+        p.add_argument("--db", help="SQLite file (default: $VHTTDL_DOSSIER_DB or .var/dossiers.db)")
 
     run = sub.add_parser("run", help="start the action server, Rasa and the local chat page")
     run.add_argument("--web-port", type=int, default=8080)

@@ -37,11 +37,12 @@ def _bin(name: str) -> str:
 
 
 def start_servers(rasa_port: int = 5005, actions_port: int = 5055, model: str = "models",
-                  endpoints: str = "endpoints.yml", log_dir: Path = LOG_DIR) -> list[subprocess.Popen]:
+                  endpoints: str = "endpoints.yml", log_dir: Path = LOG_DIR,
+                  extra_env: dict[str, str] | None = None) -> list[subprocess.Popen]:
     """Start the action server and Rasa in the background; returns the processes."""
     log_dir.mkdir(parents=True, exist_ok=True)
     (VAR).mkdir(exist_ok=True)
-    env = rasa_env()
+    env = {**rasa_env(), **(extra_env or {})}
     actions = subprocess.Popen(
         [_bin("rasa"), "run", "actions", "--actions", "actions", "--port", str(actions_port)],
         cwd=paths.ROOT, env=env, stdout=open(log_dir / "actions.log", "ab"), stderr=subprocess.STDOUT,
@@ -89,9 +90,34 @@ def _tail(path: Path, lines: int = 25) -> str:
         return ""
 
 
+def load_demo_dossiers() -> str | None:
+    """Fill the embedded dossier store with the demo set when it is empty; returns a line
+    telling how to try a lookup, or None when nothing was loaded."""
+    import datetime as dt
+
+    from bot.catalog import load_catalog
+    from bot.dossiers.demo import demo_dossiers
+    from bot.dossiers.source import default_db_path
+    from bot.dossiers.sqlite_source import SqliteSource
+
+    if os.environ.get("VHTTDL_DOSSIER_SOURCE", "sqlite").strip().lower() != "sqlite":
+        return None
+    store = SqliteSource(default_db_path())
+    if store.count():
+        return None
+    dossiers = demo_dossiers(load_catalog(), dt.date.today())
+    store.add_all(dossiers)
+    sample = next(d for d in dossiers if d.status == "yeu_cau_bo_sung")
+    return (f"Loaded {len(dossiers)} made-up dossiers for trying the lookup, e.g. {sample.code} "
+            f"(4 số cuối điện thoại: {sample.applicant_phone[-4:]}); see `python -m bot dossiers list`.")
+
+
 def run(web_port: int = 8080, rasa_port: int = 5005, actions_port: int = 5055) -> int:
     from bot.webchat import serve
 
+    hint = load_demo_dossiers()
+    if hint:
+        print(hint, flush=True)
     print("Starting the action server and Rasa (about 20 s)... logs: .var/log/", flush=True)
     processes = start_servers(rasa_port, actions_port)
     try:
