@@ -70,10 +70,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+DOSSIER_FIXTURE = ROOT / "tests" / "data" / "dossiers.json"
+
+
 @contextmanager
-def running_assistant(workdir: Path) -> Iterator[str]:
+def running_assistant(workdir: Path, dossiers: Path | None = DOSSIER_FIXTURE) -> Iterator[str]:
     """The action server and Rasa on free loopback ports, a fresh SQLite tracker store in
-    `workdir`; yields the REST webhook URL."""
+    `workdir`, a dossier store loaded from `dossiers` (made-up, fixed codes) and a fresh lookup
+    guard; yields the REST webhook URL."""
     if not any((ROOT / "models").glob("*.tar.gz")):
         raise RuntimeError("No trained model in models/: run `make train`.")
     rasa_port, actions_port = free_port(), free_port()
@@ -82,7 +86,14 @@ def running_assistant(workdir: Path) -> Iterator[str]:
         "action_endpoint": {"url": f"http://127.0.0.1:{actions_port}/webhook"},
         "tracker_store": {"type": "SQL", "dialect": "sqlite", "db": str(workdir / "tracker.db")},
     }), encoding="utf-8")
-    processes = start_servers(rasa_port, actions_port, endpoints=str(endpoints), log_dir=workdir)
+    env = {"VHTTDL_DOSSIER_SOURCE": "sqlite", "VHTTDL_DOSSIER_DB": str(workdir / "dossiers.db"),
+           "VHTTDL_GUARD_DB": str(workdir / "guard.db")}
+    if dossiers is not None:
+        from bot.dossiers.importer import parse_records, read_records
+        from bot.dossiers.sqlite_source import SqliteSource
+
+        SqliteSource(workdir / "dossiers.db").add_all(parse_records(read_records(dossiers)), replace=True)
+    processes = start_servers(rasa_port, actions_port, endpoints=str(endpoints), log_dir=workdir, extra_env=env)
     try:
         wait_until_ready(rasa_port, actions_port, processes)
         yield f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook"

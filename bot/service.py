@@ -41,3 +41,23 @@ def dialogue() -> Dialogue:
             _built = (catalog, Dialogue(answerer, index))
             log.info("Catalog loaded: %d procedures", len(catalog))
         return _built[1]
+
+
+_desk = None
+
+
+def dossier_desk():
+    """The dossier lookup desk: the configured source, the guard file and the texts. Rebuilt
+    only when the catalog is (procedure names come from it)."""
+    global _desk
+    from bot.dossiers.conversation import DossierDesk
+    from bot.dossiers.guard import LookupGuard, default_guard_path
+    from bot.dossiers.replies import DossierReplies, load_texts
+    from bot.dossiers.source import open_source
+
+    answerer = dialogue().answerer
+    with _lock:
+        if _desk is None or _desk[0] is not answerer.catalog:
+            replies = DossierReplies(load_texts(), answerer.department, answerer.catalog)
+            _desk = (answerer.catalog, DossierDesk(open_source(), LookupGuard(default_guard_path()), replies))
+        return _desk[1]

@@ -55,3 +55,32 @@ def test_no_words_classifier_overrides_only_wordless_messages():
     clf.process([emoji, words])
     assert emoji.get("intent")["name"] == "nlu_fallback"
     assert words.get("intent")["name"] == "greet"
+
+
+def _signals(text: str) -> Message:
+    from bot.nlu.components import DossierSignals
+
+    message = Message({"text": text, "intent": {"name": "ask_fee", "confidence": 0.8}})
+    DossierSignals().process([message])
+    return message
+
+
+@pytest.mark.parametrize("text", ["000.00.15.H30-210524-0001", "hồ sơ mã 000.00.15.h30 - 210524 - 0001 sao rồi",
+                                  "000.00.15.H30 210524 0001 phí bao nhiêu"])
+def test_a_dossier_code_anywhere_makes_a_status_lookup(text):
+    m = _signals(text)
+    assert m.get("intent")["name"] == "ask_dossier_status"
+    assert [(e["entity"], e["value"]) for e in m.get("entities")] == [("dossier_code", "000.00.15.H30-210524-0001")]
+
+
+@pytest.mark.parametrize("text,digits", [("5678", "5678"), ("4 số cuối là 5678 ạ", "5678"),
+                                         ("sdt duoi 1234", "1234"), ("cccd của tôi đuôi 0912 nhé", "0912")])
+def test_only_four_digits_are_the_second_check(text, digits):
+    m = _signals(text)
+    assert m.get("intent")["name"] == "inform_last_digits"
+    assert m.get("entities")[0]["value"] == digits
+
+
+@pytest.mark.parametrize("text", ["khách sạn 3 sao năm 2024", "phí 2024 bao nhiêu", "12345", "/ask_fee{\"procedure\":\"karaoke\"}"])
+def test_other_numbers_leave_the_intent_alone(text):
+    assert _signals(text).get("intent")["name"] == "ask_fee"

@@ -13,6 +13,12 @@ VietnameseTokenizer
 NoWordsClassifier
     Placed after the intent classifiers: a message with no letter or digit at all (emoji only,
     punctuation, empty) gets `nlu_fallback` instead of whatever DIET guessed.
+
+DossierSignals
+    Last in the pipeline: a message holding a one-stop dossier code (000.00.15.H30-210524-0001,
+    also typed with spaces or lowercase) is a status lookup, whatever else it says; a message that
+    is only 4 digits ("4 số cuối là 5678") is the second check of a lookup. Both are certain
+    patterns, so they are recognised by rule and given as entities `dossier_code` / `last_digits`.
 """
 from __future__ import annotations
 
@@ -26,7 +32,9 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
-from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
+from rasa.shared.nlu.constants import (ENTITIES, ENTITY_ATTRIBUTE_END, ENTITY_ATTRIBUTE_START, ENTITY_ATTRIBUTE_TYPE,
+                                      ENTITY_ATTRIBUTE_VALUE, EXTRACTOR, INTENT, INTENT_NAME_KEY,
+                                      INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT)
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.lexicon import load_lexicon
@@ -138,4 +146,53 @@ class NoWordsClassifier(GraphComponent, IntentClassifier):
             fallback = {INTENT_NAME_KEY: DEFAULT_NLU_FALLBACK_INTENT_NAME, PREDICTED_CONFIDENCE_KEY: 1.0}
             message.data[INTENT] = fallback
             message.data[INTENT_RANKING_KEY] = [fallback]
+        return messages
+
+
+DOSSIER_INTENT = "ask_dossier_status"
+DIGITS_INTENT = "inform_last_digits"
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class DossierSignals(GraphComponent, IntentClassifier):
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {}
+
+    def __init__(self) -> None:
+        from bot.dossiers.model import CODE_RE, find_code
+        from bot.dossiers.replies import factor_pattern, load_texts
+
+        self._code_re, self._find_code = CODE_RE, find_code
+        self._factor = factor_pattern(load_texts())
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "DossierSignals":
+        return cls()
+
+    def _set(self, message: Message, intent: str, entity: str, value: str, start: int, end: int) -> None:
+        chosen = {INTENT_NAME_KEY: intent, PREDICTED_CONFIDENCE_KEY: 1.0}
+        message.data[INTENT] = chosen
+        message.data[INTENT_RANKING_KEY] = [chosen]
+        found = {ENTITY_ATTRIBUTE_TYPE: entity, ENTITY_ATTRIBUTE_VALUE: value, ENTITY_ATTRIBUTE_START: start,
+                 ENTITY_ATTRIBUTE_END: end, EXTRACTOR: type(self).__name__}
+        message.set(ENTITIES, [e for e in message.get(ENTITIES, []) if e.get(ENTITY_ATTRIBUTE_TYPE) != entity] + [found],
+                    add_to_output=True)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text: Optional[str] = message.get(TEXT)
+            if not text or text.startswith("/"):  # button payloads are parsed by Rasa itself
+                continue
+            text = text[:MAX_INPUT_CHARS]
+            m = self._code_re.search(text)
+            if m:
+                self._set(message, DOSSIER_INTENT, "dossier_code", self._find_code(m.group(0)), m.start(), m.end())
+                continue
+            digits = self._factor.match(" ".join(fold(text).split()))
+            if digits:
+                value = digits.group(1)
+                start = text.find(value)
+                self._set(message, DIGITS_INTENT, "last_digits", value, max(start, 0), max(start, 0) + 4)
         return messages

@@ -1,0 +1,47 @@
+"""The dossier status lookup action: copies the tracker into a DossierTurn, lets
+bot.dossiers.conversation decide. Nothing about the dossier or the citizen is logged."""
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.actions import INTERNAL_ERROR
+from bot import service
+from bot.dossiers.conversation import SLOT_CODE, SLOT_VERIFIED, DossierTurn
+
+log = logging.getLogger(__name__)
+ENTITY_CODE = "dossier_code"
+ENTITY_DIGITS = "last_digits"
+
+
+def _entity(tracker: Tracker, name: str) -> str | None:
+    return next((e.get("value") for e in (tracker.latest_message or {}).get("entities") or []
+                 if e.get("entity") == name and isinstance(e.get("value"), str)), None)
+
+
+class ActionDossierStatus(Action):
+    def name(self) -> Text:
+        return "action_dossier_status"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        turn = DossierTurn(
+            text=(tracker.latest_message or {}).get("text") or "",
+            sender=tracker.sender_id,
+            code=_entity(tracker, ENTITY_CODE),
+            last_digits=_entity(tracker, ENTITY_DIGITS),
+            pending_code=tracker.get_slot(SLOT_CODE),
+            verified=tuple(tracker.get_slot(SLOT_VERIFIED) or ()),
+        )
+        try:
+            outcome = service.dossier_desk().respond(turn)
+        except Exception:  # noqa: BLE001 - the citizen must get an answer whatever failed
+            log.error("action_dossier_status failed", exc_info=True)
+            dispatcher.utter_message(text=INTERNAL_ERROR)
+            return []
+        for reply in outcome.replies:
+            dispatcher.utter_message(**reply.as_message())
+        return [SlotSet(name, value) for name, value in outcome.slots.items()]
