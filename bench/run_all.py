@@ -14,6 +14,7 @@ STEPS = [
     ["conversations_eval.py"],
     ["nlu_eval.py"],
     ["rest_bench.py"],
+    ["dossier_bench.py"],
 ]
 
 if __name__ == "__main__":
