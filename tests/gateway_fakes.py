@@ -93,3 +93,144 @@ class FakeRasa:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+class AiohttpThread:
+    """Run an aiohttp app on 127.0.0.1 in a daemon thread (for the stand-ins below)."""
+
+    def __init__(self, app: Any) -> None:
+        import asyncio
+
+        from aiohttp import web
+
+        self._loop = asyncio.new_event_loop()
+        self._runner = web.AppRunner(app, access_log=None)
+        ready = threading.Event()
+
+        def main() -> None:
+            asyncio.set_event_loop(self._loop)
+            self._loop.run_until_complete(self._runner.setup())
+            site = web.TCPSite(self._runner, "127.0.0.1", 0)
+            self._loop.run_until_complete(site.start())
+            self.url = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
+            ready.set()
+            self._loop.run_forever()
+
+        self._thread = threading.Thread(target=main, daemon=True)
+        self._thread.start()
+        ready.wait(10)
+
+    def close(self) -> None:
+        import asyncio
+
+        asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)
+
+
+class FakeTelegram:
+    """A loopback server speaking the Telegram Bot API methods the gateway uses
+    (https://core.telegram.org/bots/api): getMe, getUpdates (short long-poll), deleteWebhook,
+    setWebhook, sendMessage, sendChatAction, answerCallbackQuery, sendDocument. Every call is
+    recorded as (method, fields); uploaded files as {"filename", "content"}."""
+
+    BOT = {"id": 4242, "is_bot": True, "first_name": "Trợ lý", "username": "tro_ly_test_bot",
+           "can_join_groups": False, "can_read_all_group_messages": False, "supports_inline_queries": False}
+
+    def __init__(self, token: str) -> None:
+        from aiohttp import web
+
+        self.token = token
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.updates: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+        self._next_update = 1
+        self._next_message = 100
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        self._server = AiohttpThread(app)
+        self.url = self._server.url
+        self.base_url = self.url + "/bot"
+        self.base_file_url = self.url + "/file/bot"
+
+    # --- what tests use ---
+    def push(self, update: dict[str, Any]) -> None:
+        with self._lock:
+            update["update_id"] = self._next_update
+            self._next_update += 1
+            self.updates.append(update)
+
+    def user_message(self, chat_id: int, text: str, command: bool = False) -> dict[str, Any]:
+        message = {"message_id": 1, "date": int(time.time()), "text": text,
+                   "chat": {"id": chat_id, "type": "private", "first_name": "Dân"},
+                   "from": {"id": chat_id, "is_bot": False, "first_name": "Dân"}}
+        if command:
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        return {"message": message}
+
+    def button_press(self, chat_id: int, data: str, query_id: str = "q1") -> dict[str, Any]:
+        return {"callback_query": {
+            "id": query_id, "chat_instance": "ci", "data": data,
+            "from": {"id": chat_id, "is_bot": False, "first_name": "Dân"},
+            "message": {"message_id": 7, "date": int(time.time()), "text": "Bạn hỏi thủ tục nào?",
+                        "chat": {"id": chat_id, "type": "private", "first_name": "Dân"}, "from": self.BOT}}}
+
+    def sent(self, method: str, chat_id: int | None = None) -> list[dict[str, Any]]:
+        with self._lock:
+            return [f for m, f in self.calls
+                    if m == method and (chat_id is None or str(f.get("chat_id")) == str(chat_id))]
+
+    def methods(self, chat_id: int) -> list[str]:
+        with self._lock:
+            return [m for m, f in self.calls if str(f.get("chat_id")) == str(chat_id)]
+
+    def close(self) -> None:
+        self._server.close()
+
+    # --- the Bot API ---
+    async def _handle(self, request: Any) -> Any:
+        import asyncio
+
+        from aiohttp import web
+
+        if request.match_info["token"] != self.token:
+            return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
+        method = request.match_info["method"]
+        fields: dict[str, Any] = {}
+        if request.content_type == "application/json":
+            fields = await request.json()
+        else:
+            for key, value in (await request.post()).items():
+                if hasattr(value, "file"):
+                    fields[key] = {"filename": value.filename, "content": value.file.read()}
+                else:
+                    fields[key] = value
+        if method != "getUpdates":
+            with self._lock:
+                self.calls.append((method, fields))
+        result: Any = True
+        if method == "getMe":
+            result = self.BOT
+        elif method == "getUpdates":
+            offset = int(fields.get("offset") or 0)
+            deadline = time.monotonic() + 0.3
+            while True:
+                with self._lock:
+                    self.updates = [u for u in self.updates if u["update_id"] >= offset]
+                    result = list(self.updates)
+                if result or time.monotonic() > deadline:
+                    break
+                await asyncio.sleep(0.02)
+        elif method in ("sendMessage", "sendDocument"):
+            with self._lock:
+                self._next_message += 1
+                message_id = self._next_message
+            chat_id = int(fields["chat_id"])
+            result = {"message_id": message_id, "date": int(time.time()), "from": self.BOT,
+                      "chat": {"id": chat_id, "type": "private", "first_name": "Dân"}}
+            if method == "sendMessage":
+                result["text"] = fields["text"]
+            else:
+                doc = fields["document"]
+                result["document"] = {"file_id": "f1", "file_unique_id": "u1", "file_name": doc["filename"]}
+        return web.json_response({"ok": True, "result": result})
