@@ -18,7 +18,7 @@ FORM_BYTES = b"%PDF-1.4\n% a stand-in form\n" + bytes(range(256))
 
 def serve_in_thread(handler: type[BaseHTTPRequestHandler]) -> tuple[ThreadingHTTPServer, str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}"
 
 
@@ -234,3 +234,74 @@ class FakeTelegram:
                 doc = fields["document"]
                 result["document"] = {"file_id": "f1", "file_unique_id": "u1", "file_name": doc["filename"]}
         return web.json_response({"ok": True, "result": result})
+
+
+class FakeZalo:
+    """A loopback server speaking the two Zalo OA Open API calls the gateway makes:
+    POST /v3.0/oa/message/cs (header access_token) and POST /v4/oa/access_token (header
+    secret_key; form refresh_token, app_id, grant_type=refresh_token). Refresh tokens work once,
+    as on Zalo; access tokens other than the latest are answered with error -216."""
+
+    def __init__(self, app_id: str, app_secret: str, access_token: str, refresh_token: str) -> None:
+        from urllib.parse import parse_qs
+
+        self.app_id, self.app_secret = app_id, app_secret
+        self.valid_access = {access_token}
+        self.refresh_token = refresh_token
+        self.refusing = False  # when True, refresh calls fail as with an invalid refresh token
+        self.messages: list[dict[str, Any]] = []  # accepted cs messages (body + "access_token")
+        self.rejected: list[dict[str, Any]] = []
+        self.refreshes: list[dict[str, Any]] = []
+        self._issued = 0
+        self._lock = threading.Lock()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                with fake._lock:
+                    if self.path == "/v3.0/oa/message/cs":
+                        out = fake._cs(self.headers.get("access_token", ""), json.loads(raw))
+                    elif self.path == "/v4/oa/access_token":
+                        form = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
+                        out = fake._refresh(self.headers.get("secret_key", ""), form)
+                    else:
+                        out = {"error": -404, "message": "not found"}
+                body = json.dumps(out).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server, self.url = serve_in_thread(Handler)
+
+    def _cs(self, token: str, body: dict[str, Any]) -> dict[str, Any]:
+        if token not in self.valid_access:
+            self.rejected.append({**body, "access_token": token})
+            return {"error": -216, "message": "Access token is invalid"}
+        self.messages.append({**body, "access_token": token})
+        return {"error": 0, "message": "Success",
+                "data": {"message_id": f"m{len(self.messages)}", "user_id": body["recipient"]["user_id"]}}
+
+    def _refresh(self, secret: str, form: dict[str, str]) -> dict[str, Any]:
+        self.refreshes.append(form)
+        if (self.refusing or secret != self.app_secret or form.get("app_id") != self.app_id
+                or form.get("grant_type") != "refresh_token" or form.get("refresh_token") != self.refresh_token):
+            return {"error": -14014, "error_name": "Invalid refresh token",
+                    "error_reason": "Refresh token is invalid", "error_description": "Invalid refresh token"}
+        self._issued += 1
+        access, refresh = f"AT-{self._issued}", f"RT-{self._issued}"
+        self.valid_access, self.refresh_token = {access}, refresh
+        return {"access_token": access, "refresh_token": refresh, "expires_in": "90000"}
+
+    def to(self, user_id: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return [m["message"] for m in self.messages if m["recipient"]["user_id"] == user_id]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
