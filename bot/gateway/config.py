@@ -195,7 +195,7 @@ def load_config(file: Path | None = None, env: Mapping[str, str] | None = None, 
         rasa_timeout=_number(gw, "rasa_timeout", GatewayConfig.rasa_timeout),
         public_url=str(gw.get("public_url") or "").rstrip("/"),
         allowed_origins=_as_origins(gw.get("allowed_origins")),
-        state_dir=Path(gw.get("state_dir") or GatewayConfig.state_dir),
+        state_dir=paths.ROOT / Path(gw.get("state_dir") or GatewayConfig.state_dir),  # relative: to the repo
         per_sender_per_minute=_number({**limits, **gw}, "per_sender_per_minute", GatewayConfig.per_sender_per_minute, int),
         per_ip_per_minute=_number({**limits, **gw}, "per_ip_per_minute", GatewayConfig.per_ip_per_minute, int),
         trust_x_forwarded_for=_as_bool(gw.get("trust_x_forwarded_for", False)),

@@ -27,14 +27,18 @@ def create_app(config: GatewayConfig) -> web.Application:
     core = Core.create(config)
     app[web_channel.CORE_KEY] = core
     web_channel.setup(app)
+    channels: dict[str, Callable[[], bool]] = {"web": lambda: True, "telegram": lambda: False, "zalo": lambda: False}
     if config.telegram is not None:
         from bot.gateway import telegram
 
-        telegram.setup(app, core, config.telegram)
+        tg = telegram.setup(app, core, config.telegram)
+        channels["telegram"] = lambda: tg.running
     if config.zalo is not None:
         from bot.gateway import zalo
 
         zalo.setup(app, core, config.zalo)
+        channels["zalo"] = lambda: True
+    app[web_channel.CHANNELS_KEY] = channels
     web_channel.setup_static(app)
 
     async def close_core(app: web.Application) -> None:

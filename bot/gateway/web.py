@@ -29,6 +29,8 @@ SENDER_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'")
 CORE_KEY = web.AppKey("core", Core)
+# Channel name -> "is it serving now?" (filled in by server.create_app).
+CHANNELS_KEY = web.AppKey("channels", dict)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -115,7 +117,7 @@ async def chat(request: web.Request) -> web.Response:
 async def health(request: web.Request) -> web.Response:
     core = request.app[CORE_KEY]
     rasa_ok = await core.rasa.healthy()
-    channels = {"web": True, "telegram": core.config.telegram is not None, "zalo": core.config.zalo is not None}
+    channels = {name: bool(is_on()) for name, is_on in request.app[CHANNELS_KEY].items()}
     return _json({"status": "ok" if rasa_ok else "degraded", "rasa": rasa_ok, "channels": channels},
                  200 if rasa_ok else 503)
 
