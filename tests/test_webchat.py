@@ -148,3 +148,8 @@ def test_rate_limit_per_ip(tmp_path, rasa):
         codes = [requests.post(gw.url + "/api/chat", json={"sender": f"web-sender-{i:04d}", "message": "chào"}).status_code
                  for i in range(3)]
         assert codes == [200, 200, 429]
+
+
+def test_other_methods_are_refused_with_the_same_headers(url):
+    r = requests.put(url + "/api/chat", json={"sender": SENDER, "message": "chào"})
+    assert r.status_code == 405 and r.headers["X-Content-Type-Options"] == "nosniff"

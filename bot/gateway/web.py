@@ -65,6 +65,14 @@ def _cors_headers(origin: str) -> dict[str, str]:
             "Access-Control-Allow-Headers": "Content-Type", "Access-Control-Max-Age": "600"}
 
 
+def _decorate(request: web.Request, response: web.StreamResponse, origin: str) -> None:
+    if request.path == "/api/chat" and origin and origin.rstrip("/") in request.app[CORE_KEY].config.allowed_origins:
+        response.headers.update(_cors_headers(origin))
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    response.headers.setdefault("Content-Security-Policy", CSP)
+
+
 @web.middleware
 async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Same-origin-only page policy everywhere; CORS only on /api/chat for allowed origins."""
@@ -74,13 +82,10 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
     else:
         try:
             response = await handler(request)
-        except web.HTTPException as exc:
-            response = exc
-        if request.path == "/api/chat" and origin and origin.rstrip("/") in request.app[CORE_KEY].config.allowed_origins:
-            response.headers.update(_cors_headers(origin))
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    response.headers.setdefault("Content-Security-Policy", CSP)
+        except web.HTTPException as exc:  # 404/405 from the router: same headers, re-raised
+            _decorate(request, exc, origin)
+            raise
+    _decorate(request, response, origin)
     return response
 
 
