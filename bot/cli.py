@@ -7,8 +7,8 @@
     python -m bot dossiers import FILE   add dossiers from a .json or .csv file (all or nothing)
     python -m bot dossiers list          list dossiers in the SQLite store (no personal data)
     python -m bot dossiers demo          load ~50 made-up dossiers (all statuses) for trying
-    python -m bot run                    start action server, Rasa and the chat page
-    python -m bot web                    start only the local chat page
+    python -m bot run                    start action server, Rasa and the channel gateway
+    python -m bot gateway                start only the channel gateway (Rasa must be running)
 """
 from __future__ import annotations
 
@@ -132,10 +132,11 @@ def _run(args: argparse.Namespace) -> int:
     return run(web_port=args.web_port, rasa_port=args.rasa_port, actions_port=args.actions_port)
 
 
-def _web(args: argparse.Namespace) -> int:
-    from bot.webchat import serve
+def _gateway(args: argparse.Namespace) -> int:
+    from bot.gateway import serve
 
-    serve(port=args.port, rasa_url=args.rasa_url)
+    overrides = {k: v for k, v in (("port", args.port), ("host", args.host), ("rasa_url", args.rasa_url)) if v}
+    serve(**overrides)
     return 0
 
 
@@ -173,16 +174,17 @@ def main(argv: list[str] | None = None) -> int:
     for p in (imp, lst, demo):
         p.add_argument("--db", help="SQLite file (default: $VHTTDL_DOSSIER_DB or .var/dossiers.db)")
 
-    run = sub.add_parser("run", help="start the action server, Rasa and the local chat page")
+    run = sub.add_parser("run", help="start the action server, Rasa and the channel gateway")
     run.add_argument("--web-port", type=int, default=8080)
     run.add_argument("--rasa-port", type=int, default=5005)
     run.add_argument("--actions-port", type=int, default=5055)
     run.set_defaults(func=_run)
 
-    web = sub.add_parser("web", help="start only the local chat page")
-    web.add_argument("--port", type=int, default=8080)
-    web.add_argument("--rasa-url", default="http://127.0.0.1:5005")
-    web.set_defaults(func=_web)
+    gateway = sub.add_parser("gateway", help="start only the channel gateway (web widget, Telegram, Zalo OA)")
+    gateway.add_argument("--port", type=int, help="default 8080, or GATEWAY_PORT / channels.local.yml")
+    gateway.add_argument("--host", help="default 127.0.0.1; 0.0.0.0 to accept other machines")
+    gateway.add_argument("--rasa-url", help="default http://127.0.0.1:5005")
+    gateway.set_defaults(func=_gateway)
 
     args = parser.parse_args(argv)
     return args.func(args)

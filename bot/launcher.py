@@ -1,9 +1,11 @@
-"""Start the whole assistant on one machine: action server, Rasa, and the local chat page.
+"""Start the whole assistant on one machine: action server, Rasa, and the channel gateway.
 
     python -m bot run        (what `make run` calls after setting up and training)
 
 Rasa and the action server listen on 127.0.0.1 only: Rasa's REST channel has no authentication.
-Their logs go to .var/log/; this process prints where to chat and stops everything on Ctrl-C.
+The gateway (bot/gateway/: demo page + widget endpoint, and Telegram / Zalo OA when configured)
+is the only public part. Rasa's and the action server's logs go to .var/log/; this process
+prints where to chat and stops everything on Ctrl-C.
 """
 from __future__ import annotations
 
@@ -113,7 +115,7 @@ def load_demo_dossiers() -> str | None:
 
 
 def run(web_port: int = 8080, rasa_port: int = 5005, actions_port: int = 5055) -> int:
-    from bot.webchat import serve
+    from bot.gateway import serve
 
     hint = load_demo_dossiers()
     if hint:
@@ -134,5 +136,6 @@ def run(web_port: int = 8080, rasa_port: int = 5005, actions_port: int = 5055) -
     banner = (f"\nTrợ lý đã sẵn sàng. Mở trình duyệt: http://localhost:{web_port}\n"
               f"Rasa REST (loopback only): http://127.0.0.1:{rasa_port}/webhooks/rest/webhook\n"
               "Nhấn Ctrl-C để dừng.")
-    serve(web_port, f"http://127.0.0.1:{rasa_port}", banner=banner, on_stop=lambda: (stop(processes), print("Stopped.")))
+    serve(banner=banner, on_stop=lambda: (stop(processes), print("Stopped.")),
+          port=web_port, rasa_url=f"http://127.0.0.1:{rasa_port}")
     return 0

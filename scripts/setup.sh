@@ -41,7 +41,7 @@ fi
 .venv/bin/python -m pip install --quiet --upgrade "pip<27" wheel 2>&1 | grep -v "^WARNING: Location" || true
 echo "Installing pinned dependencies (first time: about 2-3 minutes)..."
 .venv/bin/python -m pip install --quiet -r requirements-dev.txt -c constraints.txt -e . 2>&1 | grep -v "^WARNING: Location" || true
-.venv/bin/python -c "import rasa, rasa_sdk, rapidfuzz, pyvi, sqlite_utils, requests, pytest" || {
+.venv/bin/python -c "import rasa, rasa_sdk, rapidfuzz, pyvi, sqlite_utils, requests, pytest, telegram" || {
   echo "error: dependency installation failed; see the pip output above." >&2
   exit 1
 }

@@ -1,89 +1,155 @@
-"""The local chat page server, against a stand-in for Rasa's REST channel on loopback."""
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+"""The website widget's HTTP contract, served by the gateway (bot/gateway/web.py), against a
+loopback stand-in for Rasa's REST channel (tests/gateway_fakes.py)."""
+from __future__ import annotations
 
 import pytest
 import requests
 
-from bot.webchat import UNAVAILABLE, make_server
+from bot.gateway import BackgroundGateway, load_config
+from bot.gateway.config import WEB_DIR
+from bot.gateway.texts import load_texts
+from tests.gateway_fakes import FakeRasa
+
+SENDER = "web-0123456789abcdef"
+SITE = "https://svhttdl.example.gov.vn"
+TEXTS = load_texts()
 
 
-class FakeRasa(BaseHTTPRequestHandler):
-    received: list = []
-
-    def log_message(self, *args):
-        pass
-
-    def do_POST(self):
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        FakeRasa.received.append(body)
-        out = json.dumps([{"recipient_id": body["sender"], "text": "Đã nhận: " + body["message"][:20],
-                           "buttons": [{"title": "Phí", "payload": '/ask_fee{"procedure":"karaoke"}'}]}]).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(out)))
-        self.end_headers()
-        self.wfile.write(out)
-
-
-def _serve(server):
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{server.server_address[1]}"
+def make_config(tmp_path, rasa_url, **overrides):
+    return load_config(file=tmp_path / "none.yml", env={}, port=0, rasa_url=rasa_url, state_dir=tmp_path,
+                       allowed_origins=(SITE,), **overrides)
 
 
 @pytest.fixture(scope="module")
-def urls():
-    rasa = ThreadingHTTPServer(("127.0.0.1", 0), FakeRasa)
-    rasa_url = _serve(rasa)
-    page = make_server(port=0, rasa_url=rasa_url)
-    page_url = _serve(page)
-    yield page_url, rasa
-    page.shutdown()
-    rasa.shutdown()
+def rasa():
+    fake = FakeRasa()
+    yield fake
+    fake.close()
 
 
-SENDER = "web-0123456789abcdef"
+@pytest.fixture(scope="module")
+def url(rasa, tmp_path_factory):
+    with BackgroundGateway(make_config(tmp_path_factory.mktemp("gw"), rasa.url)) as gw:
+        yield gw.url
 
 
-def test_page_and_assets_are_served(urls):
-    page_url, _ = urls
-    r = requests.get(page_url + "/")
-    assert r.ok and "Trợ lý thủ tục hành chính" in r.text
-    assert "script-src 'self'" in r.headers["Content-Security-Policy"]
-    assert requests.get(page_url + "/chat.js").ok
+def test_demo_page_and_assets_are_served(url):
+    r = requests.get(url + "/")
+    assert r.ok and r.content == (WEB_DIR / "index.html").read_bytes()
+    assert r.headers["Content-Type"].startswith("text/html")
+    csp = r.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "style-src 'self'" in csp and "unsafe-inline" not in csp
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
+    other = next(p for p in sorted(WEB_DIR.iterdir()) if p.suffix in (".js", ".css"))
+    r = requests.get(f"{url}/{other.name}")
+    assert r.ok and r.content == other.read_bytes()
 
 
-@pytest.mark.parametrize("path", ["/../bot/webchat.py", "/%2e%2e/README.md", "/nope.html"])
-def test_nothing_outside_the_web_folder_is_served(urls, path):
-    assert requests.get(urls[0] + path).status_code == 404
+@pytest.mark.parametrize("path", ["/../bot/webchat.py", "/%2e%2e/README.md", "/..%2fREADME.md", "/nope.html",
+                                  "/%2e%2e/%2e%2e/etc/passwd"])
+def test_nothing_outside_the_web_folder_is_served(url, path):
+    assert requests.get(url + path).status_code == 404
 
 
-def test_messages_are_relayed_to_rasa(urls):
-    page_url, _ = urls
-    r = requests.post(page_url + "/api/chat", json={"sender": SENDER, "message": "phí karaoke"})
+def test_messages_are_relayed_to_rasa(url, rasa):
+    r = requests.post(url + "/api/chat", json={"sender": SENDER, "message": "phí karaoke"})
     assert r.ok
-    assert r.json()[0]["text"] == "Đã nhận: phí karaoke"
-    assert FakeRasa.received[-1] == {"sender": SENDER, "message": "phí karaoke"}
+    assert r.json() == [{"text": "Bạn hỏi thủ tục nào?",
+                         "buttons": [{"title": "Phí karaoke", "payload": '/ask_fee{"procedure":"karaoke"}'},
+                                     {"title": "Hồ sơ lữ hành quốc tế", "payload": rasa.answer(
+                                         {"sender": SENDER, "message": "karaoke"}, "")[0]["buttons"][1]["payload"]}]}]
+    assert rasa.received[-1]["sender"] == SENDER and rasa.received[-1]["message"] == "phí karaoke"
+
+
+def test_files_come_back_as_attachments(url, rasa):
+    r = requests.post(url + "/api/chat", json={"sender": SENDER, "message": "cho tôi biểu mẫu"})
+    assert r.json() == [{"text": "Mẫu đơn đây ạ."},
+                        {"attachment": {"url": rasa.url + "/files/mau-01.pdf", "name": "Mẫu 01.pdf"}}]
+
+
+def test_senders_are_kept_in_the_web_namespace(url, rasa):
+    requests.post(url + "/api/chat", json={"sender": "tg-123456789", "message": "chào"})
+    assert rasa.received[-1]["sender"] == "web-tg-123456789"
+
+
+def test_long_messages_are_cut_to_5000_characters(url, rasa):
+    requests.post(url + "/api/chat", json={"sender": SENDER, "message": "a" * 6000})
+    assert rasa.received[-1]["message"] == "a" * 5000
 
 
 @pytest.mark.parametrize("body", [b"not json", b'{"sender": "x", "message": "hi"}', b'{"message": "hi"}',
-                                  b'{"sender": "web-0123456789abcdef", "message": 5}'])
-def test_malformed_requests_are_rejected(urls, body):
-    r = requests.post(urls[0] + "/api/chat", data=body, headers={"Content-Type": "application/json"})
-    assert r.status_code == 400
+                                  b'{"sender": "web-0123456789abcdef", "message": 5}', b"[]",
+                                  b'{"sender": "web 01234567 <script>", "message": "hi"}', b"\xff\xfe"])
+def test_malformed_requests_are_rejected(url, body):
+    r = requests.post(url + "/api/chat", data=body, headers={"Content-Type": "application/json"})
+    assert r.status_code == 400 and r.json() == {"error": "bad request"}
 
 
-def test_oversized_requests_are_rejected(urls):
-    r = requests.post(urls[0] + "/api/chat", json={"sender": SENDER, "message": "x" * 20_000})
+def test_oversized_requests_are_rejected(url):
+    r = requests.post(url + "/api/chat", json={"sender": SENDER, "message": "x" * 20_000})
     assert r.status_code == 413
 
 
-def test_rasa_down_gives_a_polite_answer():
-    page = make_server(port=0, rasa_url="http://127.0.0.1:9")  # nothing listens on port 9
-    url = _serve(page)
-    try:
-        r = requests.post(url + "/api/chat", json={"sender": SENDER, "message": "chào"})
-        assert r.ok and r.json() == [{"text": UNAVAILABLE}]
-    finally:
-        page.shutdown()
+def test_rasa_down_gives_a_polite_answer(tmp_path):
+    with BackgroundGateway(make_config(tmp_path, "http://127.0.0.1:9")) as gw:  # nothing listens on port 9
+        r = requests.post(gw.url + "/api/chat", json={"sender": SENDER, "message": "chào"})
+        assert r.ok and r.json() == [{"text": TEXTS.unavailable}]
+        assert "tạm gián đoạn" in TEXTS.unavailable
+        health = requests.get(gw.url + "/health")
+        assert health.status_code == 503 and health.json()["rasa"] is False
+
+
+def test_health(url):
+    r = requests.get(url + "/health")
+    assert r.ok and r.json() == {"status": "ok", "rasa": True,
+                                 "channels": {"web": True, "telegram": False, "zalo": False}}
+
+
+def test_cors_preflight_for_an_allowed_origin(url):
+    r = requests.options(url + "/api/chat", headers={"Origin": SITE, "Access-Control-Request-Method": "POST",
+                                                     "Access-Control-Request-Headers": "content-type"})
+    assert r.status_code == 204
+    assert r.headers["Access-Control-Allow-Origin"] == SITE
+    assert "POST" in r.headers["Access-Control-Allow-Methods"]
+    assert "Content-Type" in r.headers["Access-Control-Allow-Headers"]
+    r = requests.post(url + "/api/chat", json={"sender": SENDER, "message": "chào"}, headers={"Origin": SITE})
+    assert r.ok and r.headers["Access-Control-Allow-Origin"] == SITE and r.headers["Vary"] == "Origin"
+
+
+def test_other_origins_are_refused(url, rasa):
+    before = len(rasa.received)
+    evil = {"Origin": "https://evil.example.com"}
+    r = requests.options(url + "/api/chat", headers={**evil, "Access-Control-Request-Method": "POST"})
+    assert r.status_code == 403 and "Access-Control-Allow-Origin" not in r.headers
+    r = requests.post(url + "/api/chat", json={"sender": SENDER, "message": "chào"}, headers=evil)
+    assert r.status_code == 403 and len(rasa.received) == before
+
+
+def test_same_origin_needs_no_cors_configuration(url):
+    r = requests.post(url + "/api/chat", json={"sender": SENDER, "message": "chào"},
+                      headers={"Origin": url})
+    assert r.ok and "Access-Control-Allow-Origin" not in r.headers
+
+
+def test_rate_limit_per_sender(tmp_path, rasa):
+    with BackgroundGateway(make_config(tmp_path, rasa.url, per_sender_per_minute=3)) as gw:
+        codes = [requests.post(gw.url + "/api/chat", json={"sender": SENDER, "message": "chào"}).status_code
+                 for _ in range(4)]
+        assert codes == [200, 200, 200, 429]
+        r = requests.post(gw.url + "/api/chat", json={"sender": SENDER, "message": "chào"})
+        assert r.status_code == 429 and r.json() == [{"text": TEXTS.rate_limited}]
+        assert r.headers["Retry-After"] == "60"
+        # another conversation is not affected
+        assert requests.post(gw.url + "/api/chat", json={"sender": "web-another-one", "message": "chào"}).ok
+
+
+def test_rate_limit_per_ip(tmp_path, rasa):
+    with BackgroundGateway(make_config(tmp_path, rasa.url, per_ip_per_minute=2)) as gw:
+        codes = [requests.post(gw.url + "/api/chat", json={"sender": f"web-sender-{i:04d}", "message": "chào"}).status_code
+                 for i in range(3)]
+        assert codes == [200, 200, 429]
+
+
+def test_other_methods_are_refused_with_the_same_headers(url):
+    r = requests.put(url + "/api/chat", json={"sender": SENDER, "message": "chào"})
+    assert r.status_code == 405 and r.headers["X-Content-Type-Options"] == "nosniff"

@@ -1,0 +1,153 @@
+"""The website channel: the widget's HTTP endpoint, the demo page and static files, /health.
+
+    POST /api/chat  {"sender": "<8-64 of A-Za-z0-9_->", "message": "<text>"}
+         -> 200 [{"text": ..., "buttons": [{"title", "payload"}]}, {"attachment": {"url", "name"}}...]
+         -> 400 {"error": "bad request"}   413 (body over 16 KiB)   403 (origin not allowed)
+         -> 429 [{"text": "<polite Vietnamese>"}]  with Retry-After (per-sender / per-IP limits)
+    OPTIONS /api/chat   CORS preflight for the allowed origins (sites that embed the widget)
+    GET /health         {"status": "ok"|"degraded", "rasa": bool, "channels": {...}}
+    GET /, GET /<file>  bot/web/index.html (demo page) and the other files of bot/web/
+"""
+from __future__ import annotations
+
+import json
+import logging
+import mimetypes
+import re
+from typing import Any, Awaitable, Callable
+from urllib.parse import urlparse
+
+from aiohttp import web
+
+from bot.gateway.core import Core
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 16_384
+SENDER_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+# The demo page loads widget.js/widget.css from this server and talks only to it.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'")
+CORE_KEY = web.AppKey("core", Core)
+# Channel name -> "is it serving now?" (filled in by server.create_app).
+CHANNELS_KEY = web.AppKey("channels", dict)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def rasa_sender(sender: str) -> str:
+    """Web conversations live in their own namespace, so a browser can never pick the id of a
+    Telegram ("tg-...") or Zalo ("zalo-...") conversation."""
+    return sender if sender.startswith("web-") else f"web-{sender}"
+
+
+def client_ip(request: web.Request, trust_forwarded_for: bool) -> str:
+    """The caller's IP; behind our reverse proxy, the address that proxy appended last."""
+    if trust_forwarded_for:
+        forwarded = [p.strip() for p in request.headers.get("X-Forwarded-For", "").split(",") if p.strip()]
+        if forwarded:
+            return forwarded[-1]
+    return request.remote or "unknown"
+
+
+def _json(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    return web.Response(text=json.dumps(payload, ensure_ascii=False), status=status,
+                        content_type="application/json", charset="utf-8", headers=headers)
+
+
+def _origin_allowed(request: web.Request, origin: str) -> bool:
+    core = request.app[CORE_KEY]
+    return origin.rstrip("/") in core.config.allowed_origins or urlparse(origin).netloc == request.host
+
+
+def _cors_headers(origin: str) -> dict[str, str]:
+    return {"Access-Control-Allow-Origin": origin, "Vary": "Origin",
+            "Access-Control-Allow-Methods": "POST, OPTIONS",
+            "Access-Control-Allow-Headers": "Content-Type", "Access-Control-Max-Age": "600"}
+
+
+def _decorate(request: web.Request, response: web.StreamResponse, origin: str) -> None:
+    if request.path == "/api/chat" and origin and origin.rstrip("/") in request.app[CORE_KEY].config.allowed_origins:
+        response.headers.update(_cors_headers(origin))
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    response.headers.setdefault("Content-Security-Policy", CSP)
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Same-origin-only page policy everywhere; CORS only on /api/chat for allowed origins."""
+    origin = request.headers.get("Origin", "")
+    if request.path == "/api/chat" and origin and not _origin_allowed(request, origin):
+        response: web.StreamResponse = _json({"error": "origin not allowed"}, 403)
+    else:
+        try:
+            response = await handler(request)
+        except web.HTTPException as exc:  # 404/405 from the router: same headers, re-raised
+            _decorate(request, exc, origin)
+            raise
+    _decorate(request, response, origin)
+    return response
+
+
+async def preflight(request: web.Request) -> web.Response:
+    # Allowed origins get their CORS headers from the middleware; others were refused there.
+    return web.Response(status=204)
+
+
+async def chat(request: web.Request) -> web.Response:
+    core = request.app[CORE_KEY]
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        return _json({"error": "request too large"}, 413)
+    try:
+        raw = await request.content.read(MAX_BODY + 1)
+    except (ConnectionError, ValueError):
+        return _json({"error": "bad request"}, 400)
+    if len(raw) > MAX_BODY:
+        return _json({"error": "request too large"}, 413)
+    try:
+        data = json.loads(raw.decode("utf-8"))
+        sender, message = data["sender"], data["message"]
+        if not isinstance(sender, str) or not SENDER_RE.match(sender) or not isinstance(message, str):
+            raise ValueError
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        return _json({"error": "bad request"}, 400)
+
+    ip = client_ip(request, core.config.trust_x_forwarded_for)
+    if not core.limiter.allow("ip", ip) or not core.limiter.allow("sender", sender):
+        return _json([{"text": core.texts.rate_limited}], 429, {"Retry-After": "60"})
+    replies = await core.converse(rasa_sender(sender), message, "web")
+    return _json([r.to_web() for r in replies])
+
+
+async def health(request: web.Request) -> web.Response:
+    core = request.app[CORE_KEY]
+    rasa_ok = await core.rasa.healthy()
+    channels = {name: bool(is_on()) for name, is_on in request.app[CHANNELS_KEY].items()}
+    return _json({"status": "ok" if rasa_ok else "degraded", "rasa": rasa_ok, "channels": channels},
+                 200 if rasa_ok else 503)
+
+
+async def static(request: web.Request) -> web.StreamResponse:
+    core = request.app[CORE_KEY]
+    name = request.match_info.get("path") or "index.html"
+    root = core.config.web_dir.resolve()
+    path = (root / name).resolve()
+    if root not in path.parents or not path.is_file():
+        return web.Response(status=404, text="not found")
+    ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    charset = "utf-8" if ctype.startswith("text/") or ctype.endswith(("javascript", "json")) else None
+    return web.Response(body=path.read_bytes(), content_type=ctype, charset=charset,
+                        headers={"Cache-Control": "no-cache"})
+
+
+def setup(app: web.Application) -> None:
+    """Add the website channel's API routes and middleware to the gateway app."""
+    app.middlewares.append(security_headers)
+    app.router.add_post("/api/chat", chat)
+    app.router.add_route("OPTIONS", "/api/chat", preflight)
+    app.router.add_get("/health", health)
+
+
+def setup_static(app: web.Application) -> None:
+    """The catch-all static route; added after every channel's routes."""
+    app.router.add_get("/{path:.*}", static)
