@@ -51,7 +51,7 @@ def test_page_and_assets_are_served(urls):
     r = requests.get(page_url + "/")
     assert r.ok and "Trợ lý thủ tục hành chính" in r.text
     assert "script-src 'self'" in r.headers["Content-Security-Policy"]
-    assert requests.get(page_url + "/chat.js").ok
+    assert requests.get(page_url + "/widget.js").ok and requests.get(page_url + "/widget.css").ok
 
 
 @pytest.mark.parametrize("path", ["/../bot/webchat.py", "/%2e%2e/README.md", "/nope.html"])
