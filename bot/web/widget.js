@@ -159,7 +159,7 @@
     try { storage.setItem(storeKey, json); } catch (e) { /* quota: keep the in-memory copy */ }
   }
 
-  // ---- DOM helpers (no innerHTML anywhere) ----
+  // ---- DOM helpers: elements and text nodes only, never markup parsing ----
 
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
