@@ -43,6 +43,7 @@ def test_demo_page_and_assets_are_served(url):
     other = next(p for p in sorted(WEB_DIR.iterdir()) if p.suffix in (".js", ".css"))
     r = requests.get(f"{url}/{other.name}")
     assert r.ok and r.content == other.read_bytes()
+    assert requests.get(url + "/widget.js").ok and requests.get(url + "/widget.css").ok
 
 
 @pytest.mark.parametrize("path", ["/../bot/webchat.py", "/%2e%2e/README.md", "/..%2fREADME.md", "/nope.html",
