@@ -1,6 +1,6 @@
 """Take docs/widget.png: the demo page with the widget open after a short Vietnamese exchange.
 
-Same set-up as the browser tests (real webchat server, Debian's Chromium through Playwright),
+Same set-up as the browser tests (real channel gateway, Debian's Chromium through Playwright),
 but the Rasa stand-in answers with the project's real dialogue logic and catalog, so the
 screenshot shows true answers. The intent is chosen by a simple rule (no NLU model needed).
 
@@ -19,8 +19,7 @@ from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 from bot.dialogue import Turn  # noqa: E402
 from bot.service import dialogue  # noqa: E402
-from bot.webchat import make_server  # noqa: E402
-from tests.widget.harness import StandInRasa, launch_chromium, start, stop  # noqa: E402
+from tests.widget.harness import StandInRasa, gateway, launch_chromium, start, stop  # noqa: E402
 
 QUESTION = "phí thẻ hướng dẫn viên quốc tế bao nhiêu?"
 
@@ -38,12 +37,12 @@ def real_replies(message: str) -> list[dict]:
 
 def main(out: Path) -> None:
     rasa = start(StandInRasa(real_replies))
-    web = start(make_server(port=0, rasa_url=rasa.url))
+    web = gateway(rasa.url)
     try:
         with sync_playwright() as p:
             browser = launch_chromium(p)
             page = browser.new_page(viewport={"width": 1280, "height": 800}, locale="vi-VN")
-            page.goto(f"http://127.0.0.1:{web.server_address[1]}/")
+            page.goto(web.url + "/")
             page.locator(".vw-launcher").click()
             page.locator("#vw-input").fill(QUESTION)
             page.keyboard.press("Enter")
@@ -53,7 +52,7 @@ def main(out: Path) -> None:
             page.screenshot(path=str(out))
             browser.close()
     finally:
-        stop(web)
+        web.stop()
         stop(rasa)
     print(f"wrote {out}")
 

@@ -1,6 +1,6 @@
 """The website widget end to end in real headless Chromium (Debian's package, driven by Playwright).
 
-The demo page is served by the real bot/webchat.py server, which relays to a loopback stand-in
+The demo page is served by the real channel gateway (bot/gateway), which relays to a loopback stand-in
 of Rasa's REST webhook (tests/widget/harness.py). Missing Chromium FAILS these tests; set
 ALLOW_SKIP_BROWSER=1 to skip them instead on a machine without it (never in CI).
 """
@@ -12,9 +12,8 @@ import re
 
 import pytest
 
-from bot.webchat import make_server
 from tests.widget.harness import (A11Y_JS, CHROMIUM, HDV_BUTTONS, XSS_TEXT, ContractServer, HostSite, StandInRasa,
-                                  launch_chromium, start, stop)
+                                  gateway, launch_chromium, start, stop)
 
 HOST_ID = "vhttdl-chat-widget"
 FOCUSED_JS = """() => {
@@ -48,6 +47,11 @@ def browser():
         b.close()
 
 
+def sent(rasa) -> dict:
+    """What reached Rasa last: sender and message (the gateway also adds channel metadata)."""
+    return {k: rasa.received[-1][k] for k in ("sender", "message")}
+
+
 @pytest.fixture(scope="module")
 def rasa():
     server = start(StandInRasa())
@@ -57,10 +61,10 @@ def rasa():
 
 @pytest.fixture(scope="module")
 def site(rasa):
-    """URL of the demo page served by the real webchat server."""
-    server = start(make_server(port=0, rasa_url=rasa.url))
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    stop(server)
+    """URL of the demo page served by the real channel gateway."""
+    server = gateway(rasa.url)
+    yield server.url
+    server.stop()
 
 
 @pytest.fixture()
@@ -77,7 +81,7 @@ def page(context):
     p = context.new_page()
     errors: list[str] = []
     p.on("pageerror", lambda e: errors.append(str(e)))
-    # The demo page's strict CSP (webchat.py) must never have to block anything the widget does.
+    # The demo page's strict CSP (bot/gateway/web.py) must never have to block anything the widget does.
     p.on("console", lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None)
     yield p
     assert not errors, f"JavaScript errors or CSP violations on the page: {errors}"
@@ -145,13 +149,13 @@ def test_keyboard_user_asks_picks_a_choice_and_keeps_the_conversation_after_relo
     expect(choices).to_have_text([b["title"] for b in HDV_BUTTONS])
     sender = rasa.received[-1]["sender"]
     assert re.fullmatch(r"[A-Za-z0-9_-]{8,64}", sender)
-    assert rasa.received[-1] == {"sender": sender, "message": "phí thẻ hdv"}
+    assert sent(rasa) == {"sender": sender, "message": "phí thẻ hdv"}
     expect(page.locator("#vw-input")).to_have_value("")
 
     choices.first.click()
     expect(page.locator(".vw-user .vw-text").last).to_have_text(HDV_BUTTONS[0]["title"])
     expect(page.locator(".vw-file")).to_be_visible()
-    assert rasa.received[-1] == {"sender": sender, "message": HDV_BUTTONS[0]["payload"]}
+    assert sent(rasa) == {"sender": sender, "message": HDV_BUTTONS[0]["payload"]}
     expect(choices).to_have_count(0)  # answered choices stop being clickable
     answer = page.locator(".vw-bot").nth(-2)
     expect(answer.locator(".vw-text")).to_have_text(
@@ -175,7 +179,7 @@ def test_keyboard_user_asks_picks_a_choice_and_keeps_the_conversation_after_relo
     assert page.locator(".vw-msg").all_inner_texts() == before
     ask(page, "cảm ơn")
     expect(page.locator(".vw-bot .vw-text").last).to_have_text("Trợ lý đã nhận: cảm ơn")
-    assert rasa.received[-1] == {"sender": sender, "message": "cảm ơn"}  # same conversation
+    assert sent(rasa) == {"sender": sender, "message": "cảm ơn"}  # same conversation
 
 
 def test_typing_indicator_while_waiting(page, site):
@@ -318,14 +322,14 @@ def test_blank_long_and_multiline_input(page, site, rasa):
 
 def test_server_down_shows_offline_message_then_reconnects(browser, rasa):
     rasa.received.clear()
-    server = start(make_server(port=0, rasa_url=rasa.url))
-    port = server.server_address[1]
-    url = f"http://127.0.0.1:{port}"
+    server = gateway(rasa.url)
+    url = server.url
+    port = int(url.rsplit(":", 1)[1])
     ctx = browser.new_context()
     try:
         page = ctx.new_page()
         open_widget(page, url)
-        stop(server)
+        server.stop()
         ask(page, "phí karaoke")
         alert = page.locator(".vw-alert")
         expect(alert).to_be_visible()
@@ -335,14 +339,14 @@ def test_server_down_shows_offline_message_then_reconnects(browser, rasa):
         page.locator(".vw-resend").click()  # still down: still the same clear message
         expect(alert).to_be_visible()
 
-        server = start(make_server(port=port, rasa_url=rasa.url))  # back up: the widget retries by itself
+        server = gateway(rasa.url, port=port)  # back up: the widget retries by itself
         expect(page.locator(".vw-bot .vw-text").last).to_have_text("Trợ lý đã nhận: phí karaoke", timeout=15_000)
         expect(alert).to_be_hidden()
         expect(page.locator(".vw-unsent")).to_have_count(0)
         assert [r["message"] for r in rasa.received] == ["phí karaoke"]
     finally:
         ctx.close()
-        stop(server)
+        server.stop()
 
 
 def test_browser_offline_queues_the_question_until_online(page, context, site, rasa):
@@ -366,7 +370,7 @@ def test_cross_origin_embed_with_rate_limit_and_bad_request(browser, site):
     host = start(HostSite(""))
     rate_message = "Bạn đã gửi quá nhiều tin nhắn. Vui lòng thử lại sau 1 phút."
     api = start(ContractServer(host.url, [
-        (429, {"error": "rate_limited", "message": rate_message}),
+        (429, [{"text": rate_message}]),  # the gateway's 429 body
         (200, [{"text": "Đã trả lời sau khi chờ."}]),
         (400, {"error": "bad request"}),
     ]))

@@ -457,7 +457,11 @@
     }).then(function (r) {
       if (r.status === 429) {
         return r.json().catch(function () { return null; }).then(function (j) {
-          fail("rate", j && typeof j.message === "string" && j.message ? j.message : TEXT.rateLimited);
+          // The gateway answers 429 with a list of messages like a normal reply; other servers may
+          // send {"message": ...}. Either way the server's Vietnamese text wins over ours.
+          var said = Array.isArray(j) && j[0] && typeof j[0].text === "string" ? j[0].text
+            : (j && typeof j.message === "string" ? j.message : "");
+          fail("rate", said || TEXT.rateLimited);
         });
       }
       if (r.status === 400 || r.status === 413 || r.status === 422) { fail("bad", TEXT.badRequest); return null; }

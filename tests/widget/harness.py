@@ -1,9 +1,9 @@
 """Loopback servers and a Chromium launcher for the widget tests and the docs screenshot.
 
-The page under test is served by the REAL bot/webchat.py server; behind it, a small stand-in
+The page under test is served by the REAL channel gateway (bot/gateway); behind it, a small stand-in
 speaks Rasa's REST webhook (POST /webhooks/rest/webhook {sender, message} -> list of messages).
 A second tiny server speaks only the widget's contract (/api/chat with CORS, 429 and 400) for
-what webchat.py never produces, and a third one plays a department site on another origin.
+what the gateway rarely produces (429, 400), and a third one plays a department site on another origin.
 """
 from __future__ import annotations
 
@@ -163,6 +163,19 @@ class _HostHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(out)))
         self.end_headers()
         self.wfile.write(out)
+
+
+def gateway(rasa_url: str, port: int = 0):
+    """The REAL channel gateway (bot/gateway) serving the demo page and /api/chat on loopback,
+    relaying to `rasa_url`; started. Stop it with `.stop()`. Its state (rate limits) goes to a
+    fresh temporary folder."""
+    import tempfile
+
+    from bot.gateway import BackgroundGateway, load_config
+
+    state = Path(tempfile.mkdtemp(prefix="widget-gw-"))
+    config = load_config(file=state / "none.yml", env={}, port=port, rasa_url=rasa_url, state_dir=state)
+    return BackgroundGateway(config).start()
 
 
 def start(server: ThreadingHTTPServer) -> ThreadingHTTPServer:
