@@ -33,6 +33,7 @@ from rapidfuzz import fuzz
 
 from bot.department import load_department
 from bot.forms import fields as F
+from bot.forms.profiles import PROOF_KEYS  # a stored profile is reused only if these match
 from bot.forms.templates import FieldSpec, FormView, load_templates, load_texts
 from bot.text import clean_input, fold, normalize
 
@@ -41,7 +42,6 @@ HELP_AFTER = 2  # failed answers before the format is explained and a way out of
 GIVE_UP_AFTER = 4  # failed answers before the field is skipped (optional) or the form stopped
 MATCH_THRESHOLD = 80  # rapidfuzz token_set_ratio for "sửa <field name>"
 IDENTITY_KEY = "cccd"  # profile key the citizen's profile is stored under
-PROOF_KEYS = ("birth_date", "phone")  # a stored profile is reused only if one of these matches
 DONE_PHASES = {"complete", "cancelled", "stopped"}
 
 # lookup(cccd, proof) -> the stored profile (profile key -> value) or None

@@ -123,7 +123,11 @@ class FormView:
 
     @property
     def name(self) -> str:
-        return self.template.name
+        """The form's name in a sentence; a procedure's own title ("… QUỐC TẾ") when it has one."""
+        title = self.variant.title
+        if title == self.template.title:
+            return self.template.name
+        return title[:1] + title[1:].lower()
 
     @property
     def title(self) -> str:
