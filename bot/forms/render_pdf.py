@@ -52,7 +52,7 @@ def printable(text: str) -> str:
 
 
 def _styles() -> dict[str, ParagraphStyle]:
-    base = ParagraphStyle("base", fontName=f"{FAMILY}-Regular", fontSize=SIZE, leading=SIZE * 1.35,
+    base = ParagraphStyle("base", fontName=f"{FAMILY}-Regular", fontSize=SIZE, leading=SIZE * 1.3,
                           alignment=TA_LEFT)
     return {
         "national": ParagraphStyle("national", base, fontName=f"{FAMILY}-Bold", fontSize=12, alignment=TA_CENTER,
@@ -110,7 +110,7 @@ def _story(doc: FilledDocument) -> list[Flowable]:
         HRFlowable(width=pdfmetrics.stringWidth(doc.motto, f"{FAMILY}-Bold", SIZE), thickness=0.6,
                    color=colors.black, spaceBefore=1, spaceAfter=6),
         Paragraph(printable(doc.place_date), s["date"]),
-        Spacer(1, 6 * mm),
+        Spacer(1, 4 * mm),
     ]
     title = Paragraph(printable(doc.title), s["title"])
     if doc.photo_box:
@@ -126,11 +126,11 @@ def _story(doc: FilledDocument) -> list[Flowable]:
         else:
             story.append(Paragraph(_line(doc, item.entries, item.number), s["line"]))
     story += [Paragraph(printable(doc.request), s["body"]), Paragraph(printable(doc.declaration), s["body"]),
-              Spacer(1, 6 * mm)]
+              Spacer(1, 2 * mm)]
     signature = [Paragraph(printable(doc.signature_title), s["sign_title"]),
-                 Paragraph(printable(doc.signature_hint), s["sign_hint"]), Spacer(1, 24 * mm),
+                 Paragraph(printable(doc.signature_hint), s["sign_hint"]), Spacer(1, 18 * mm),
                  Paragraph(printable(doc.signer), s["sign_name"])]
-    table = Table([["", signature]], colWidths=[None, 95 * mm])
+    table = Table([["", signature]], colWidths=[None, 110 * mm])
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
     story.append(KeepTogether(table))
     if doc.checklist:
