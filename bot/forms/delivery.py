@@ -80,13 +80,15 @@ class FileStore:
     def put(self, files: Iterable[tuple[str, bytes]], now: float | None = None) -> list[StoredFile]:
         """Store files (name, content) under one new token; returns them with their expiry."""
         now = time.time() if now is None else now
+        files = list(files)
+        for name, _ in files:
+            if not FILENAME_RE.match(name) or name == "files.db":
+                raise ValueError(f"unsafe file name {name!r}")
         token = secrets.token_urlsafe(24)
         directory = self.root / token
         directory.mkdir(mode=0o700)
         stored = []
         for name, data in files:
-            if not FILENAME_RE.match(name) or name == "files.db":
-                raise ValueError(f"unsafe file name {name!r}")
             (directory / name).write_bytes(data)
             stored.append(StoredFile(token, name, content_type(name), len(data), now + self.ttl.total_seconds()))
         with self._db() as db:

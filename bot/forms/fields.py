@@ -78,7 +78,14 @@ def check_name(raw: str, example: str | None = None) -> Check:
     value = " ".join(raw.split())
     if len(value) < 2 or len(value) > 80 or not _NAME_RE.match(value):
         return _fail("name", "invalid", example)
-    return Check(" ".join(w[:1].upper() + w[1:].lower() for w in value.split(" ")))
+    return Check(" ".join(_capitalise(w) for w in value.split(" ")))
+
+
+def _capitalise(word: str) -> str:
+    """"hường"/"HƯỜNG" -> "Hường"; a word typed in mixed case ("H'Hen") is kept as typed."""
+    if word.islower() or word.isupper():
+        return word[:1].upper() + word[1:].lower()
+    return word[:1].upper() + word[1:]
 
 
 def check_address(raw: str, example: str | None = None) -> Check:

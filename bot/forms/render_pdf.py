@@ -115,7 +115,8 @@ def _story(doc: FilledDocument) -> list[Flowable]:
     title = Paragraph(printable(doc.title), s["title"])
     if doc.photo_box:
         table = Table([[_PhotoBox(doc.photo_box, s["box"]), title]], colWidths=[36 * mm, None])
-        table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+        table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                                   ("FONTNAME", (0, 0), (-1, -1), f"{FAMILY}-Regular")]))
         story.append(table)
     else:
         story.append(title)
@@ -131,7 +132,8 @@ def _story(doc: FilledDocument) -> list[Flowable]:
                  Paragraph(printable(doc.signature_hint), s["sign_hint"]), Spacer(1, 18 * mm),
                  Paragraph(printable(doc.signer), s["sign_name"])]
     table = Table([["", signature]], colWidths=[None, 110 * mm])
-    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    # FONTNAME: a Table draws even an empty cell in Helvetica, which is never embedded.
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("FONTNAME", (0, 0), (-1, -1), f"{FAMILY}-Regular")]))
     story.append(KeepTogether(table))
     if doc.checklist:
         story += [PageBreak(), Paragraph(printable(doc.checklist_heading), s["title"]),
@@ -149,6 +151,8 @@ def render_pdf(doc: FilledDocument) -> bytes:
     pdf = SimpleDocTemplate(out, pagesize=A4, leftMargin=30 * mm, rightMargin=15 * mm, topMargin=20 * mm,
                             bottomMargin=20 * mm, title=doc.metadata.get("title", ""),
                             subject=doc.metadata.get("subject", ""), author=doc.metadata.get("author", ""),
-                            creator="vhttdl-assistant")
+                            creator="vhttdl-assistant",
+                            # otherwise every page references a non-embedded Helvetica
+                            initialFontName=f"{FAMILY}-Regular", initialFontSize=SIZE)
     pdf.build(_story(doc))
     return out.getvalue()

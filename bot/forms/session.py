@@ -172,12 +172,13 @@ def _field_candidates(form: FormView, name: str) -> list[FieldSpec]:
 
 
 def _split_value(rest: str) -> tuple[str, str | None]:
-    """"ngày sinh thành 16/3/1990" -> ("ngày sinh", "16/3/1990")."""
+    """"ngày sinh thành 16/3/1990" (or "ngay sinh thanh …") -> ("ngày sinh", "16/3/1990")."""
+    folded = fold(rest)  # same length as `rest` for NFC text, so positions carry over
     for sep in load_texts()["commands"]["value_separators"]:
-        pattern = rf"\s*{re.escape(sep)}\s*" if not sep.isalpha() else rf"\s+{re.escape(sep)}\s+"
-        parts = re.split(pattern, rest, maxsplit=1)
-        if len(parts) == 2 and parts[0] and parts[1]:
-            return parts[0], parts[1]
+        pattern = rf"\s+{re.escape(fold(sep))}\s+" if sep.isalpha() else rf"\s*{re.escape(sep)}\s*"
+        m = re.search(pattern, folded) if len(folded) == len(rest) else None
+        if m and m.start() > 0 and m.end() < len(rest):
+            return rest[:m.start()], rest[m.end():]
     return rest, None
 
 
