@@ -117,6 +117,18 @@ class Answerer:
 
     # ------------------------------------------------------------------ facets
 
+    def phrase(self, key: str, **values: Any) -> str:
+        """A sentence of data/replies.yml by dotted key (for other modules composing replies)."""
+        return self._r(key, **values)
+
+    def mark(self, text: str, uncertain: bool) -> str:
+        """`text`, followed by "(cần Sở xác nhận lại)" when uncertain."""
+        return self._mark(text, uncertain)
+
+    def department_value(self, value: str) -> str:
+        """A department detail, marked "(thông tin mẫu)" while department.yml holds examples."""
+        return self._dept(value)
+
     def fee_value(self, fee: Fee, mark: bool = True) -> str:
         if fee.amount is not None:
             value = (self._r("fees.per_unit", amount=money(fee.amount), unit=fee.unit) if fee.unit
@@ -206,6 +218,16 @@ class Answerer:
             level = next((c.online_level for c in online if c.online_level), None)
             shown = self._r("submission.online_level", level=self._r(f"submission.online_levels.{level}")) if level else ""
             lead.append(self._r("submission.yes_online", level=shown) if online else self._r("submission.no_online"))
+        body = self._body(self._r("submission.title", procedure=p.short_name), self.submission_lines(p, focus),
+                          channels.uncertain, channels.note)
+        return Reply("\n".join(lead + body + self._footer(p)))
+
+    def submission_lines(self, p: Procedure, focus: str | None = None) -> list[str]:
+        """One line per submission channel (the `focus` kind first), each followed by the
+        department's address for it, then the liên thông note. Also used by form checklists."""
+        channels = p.channels
+        if channels is None:
+            return []
         lines = []
         order = {k: i for i, k in enumerate([focus] if focus else [])}
         dept = self.department
@@ -224,8 +246,7 @@ class Answerer:
                 lines.append(self._r("submission.online_portal", portal=self._dept(dept.provincial_portal)))
         if p.lien_thong:
             lines.append(self._r("submission.lien_thong", text=self._fact(p.lien_thong)))
-        body = self._body(self._r("submission.title", procedure=p.short_name), lines, channels.uncertain, channels.note)
-        return Reply("\n".join(lead + body + self._footer(p)))
+        return lines
 
     def _forms(self, p: Procedure) -> Reply:
         forms = [(f.name, f.ref, f.uncertain) for f in p.forms.items] if p.forms else []

@@ -9,6 +9,10 @@
     python -m bot dossiers demo          load ~50 made-up dossiers (all statuses) for trying
     python -m bot run                    start action server, Rasa and the channel gateway
     python -m bot gateway                start only the channel gateway (Rasa must be running)
+    python -m bot forms check            validate data/forms/*.yml against the catalog
+    python -m bot forms render-samples   regenerate the PNG previews in docs/forms/
+    python -m bot forms serve            serve filled forms on /files/<token>/<name>
+    python -m bot forms purge            delete expired filled forms
 """
 from __future__ import annotations
 
@@ -123,6 +127,51 @@ def _dossiers_demo(args: argparse.Namespace) -> int:
     print(f"Loaded {len(dossiers)} demo dossiers into {store.path}. Try one (made-up data):")
     for d in dossiers[:3]:
         print(f"  {d.code}  ({d.status}), 4 số cuối điện thoại: {d.applicant_phone[-4:]}")
+def _forms_check(args: argparse.Namespace) -> int:
+    from bot.catalog import load_catalog
+    from bot.forms.samples import sample_forms, sample_values
+    from bot.forms.templates import check_templates
+
+    problems = check_templates(catalog=load_catalog())
+    if not problems:
+        for form in sample_forms():  # every example must pass its own field's validation
+            try:
+                sample_values(form)
+            except ValueError as exc:
+                problems.append(str(exc))
+    for p in problems:
+        print(p, file=sys.stderr)
+    if problems:
+        print(f"{len(problems)} problem(s) in data/forms/.", file=sys.stderr)
+        return 1
+    print(f"Forms OK: {len(sample_forms())} procedure forms.")
+    return 0
+
+
+def _forms_render_samples(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.forms.samples import render_samples
+
+    for path in render_samples(Path(args.out) if args.out else None):
+        print(path)
+    return 0
+
+
+def _forms_serve(args: argparse.Namespace) -> int:
+    import logging
+
+    from bot.forms.server import serve
+
+    logging.basicConfig(level=logging.INFO)
+    serve(port=args.port, host=args.host)
+    return 0
+
+
+def _forms_purge(args: argparse.Namespace) -> int:
+    from bot.forms.delivery import FileStore
+
+    print(f"Removed {FileStore().purge()} expired delivery(ies).")
     return 0
 
 
@@ -175,6 +224,17 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--db", help="SQLite file (default: $VHTTDL_DOSSIER_DB or .var/dossiers.db)")
 
     run = sub.add_parser("run", help="start the action server, Rasa and the channel gateway")
+    forms = sub.add_parser("forms", help="filled-in official forms").add_subparsers(dest="action", required=True)
+    forms.add_parser("check", help="validate data/forms/*.yml").set_defaults(func=_forms_check)
+    samples = forms.add_parser("render-samples", help="regenerate docs/forms/*.png")
+    samples.add_argument("--out", help="output directory (default docs/forms)")
+    samples.set_defaults(func=_forms_render_samples)
+    fserve = forms.add_parser("serve", help="serve filled forms for download")
+    fserve.add_argument("--port", type=int, default=8081)
+    fserve.add_argument("--host", default="127.0.0.1")
+    fserve.set_defaults(func=_forms_serve)
+    forms.add_parser("purge", help="delete expired filled forms").set_defaults(func=_forms_purge)
+
     run.add_argument("--web-port", type=int, default=8080)
     run.add_argument("--rasa-port", type=int, default=5005)
     run.add_argument("--actions-port", type=int, default=5055)

@@ -1,0 +1,1 @@
+"""Citizen doesn't write: official forms filled in through the chat (see docs/forms.md)."""
