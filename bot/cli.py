@@ -11,7 +11,6 @@
     python -m bot gateway                start only the channel gateway (Rasa must be running)
     python -m bot forms check            validate data/forms/*.yml against the catalog
     python -m bot forms render-samples   regenerate the PNG previews in docs/forms/
-    python -m bot forms serve            serve filled forms on /files/<token>/<name>
     python -m bot forms purge            delete expired filled forms
 """
 from __future__ import annotations
@@ -127,6 +126,9 @@ def _dossiers_demo(args: argparse.Namespace) -> int:
     print(f"Loaded {len(dossiers)} demo dossiers into {store.path}. Try one (made-up data):")
     for d in dossiers[:3]:
         print(f"  {d.code}  ({d.status}), 4 số cuối điện thoại: {d.applicant_phone[-4:]}")
+    return 0
+
+
 def _forms_check(args: argparse.Namespace) -> int:
     from bot.catalog import load_catalog
     from bot.forms.samples import sample_forms, sample_values
@@ -155,16 +157,6 @@ def _forms_render_samples(args: argparse.Namespace) -> int:
 
     for path in render_samples(Path(args.out) if args.out else None):
         print(path)
-    return 0
-
-
-def _forms_serve(args: argparse.Namespace) -> int:
-    import logging
-
-    from bot.forms.server import serve
-
-    logging.basicConfig(level=logging.INFO)
-    serve(port=args.port, host=args.host)
     return 0
 
 
@@ -223,18 +215,14 @@ def main(argv: list[str] | None = None) -> int:
     for p in (imp, lst, demo):
         p.add_argument("--db", help="SQLite file (default: $VHTTDL_DOSSIER_DB or .var/dossiers.db)")
 
-    run = sub.add_parser("run", help="start the action server, Rasa and the channel gateway")
     forms = sub.add_parser("forms", help="filled-in official forms").add_subparsers(dest="action", required=True)
     forms.add_parser("check", help="validate data/forms/*.yml").set_defaults(func=_forms_check)
     samples = forms.add_parser("render-samples", help="regenerate docs/forms/*.png")
     samples.add_argument("--out", help="output directory (default docs/forms)")
     samples.set_defaults(func=_forms_render_samples)
-    fserve = forms.add_parser("serve", help="serve filled forms for download")
-    fserve.add_argument("--port", type=int, default=8081)
-    fserve.add_argument("--host", default="127.0.0.1")
-    fserve.set_defaults(func=_forms_serve)
     forms.add_parser("purge", help="delete expired filled forms").set_defaults(func=_forms_purge)
 
+    run = sub.add_parser("run", help="start the action server, Rasa and the channel gateway")
     run.add_argument("--web-port", type=int, default=8080)
     run.add_argument("--rasa-port", type=int, default=5005)
     run.add_argument("--actions-port", type=int, default=5055)
