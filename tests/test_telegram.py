@@ -92,7 +92,9 @@ def test_button_presses_send_the_payload(polling, telegram, rasa):
     for n, row in enumerate(keyboard):
         telegram.push(telegram.button_press(chat, row[0]["callback_data"], query_id=f"q{chat}-{n}"))
     wait_for(lambda: len(telegram.sent("sendMessage", chat)) == 3)
-    assert rasa.messages(f"tg-{chat}") == ["phí karaoke", '/ask_fee{"procedure":"karaoke"}', LONG_PAYLOAD]
+    first, *presses = rasa.messages(f"tg-{chat}")
+    assert first == "phí karaoke"  # the two presses may be handled in either order
+    assert sorted(presses) == sorted(['/ask_fee{"procedure":"karaoke"}', LONG_PAYLOAD])
     answered = {f["callback_query_id"] for f in telegram.sent("answerCallbackQuery")}
     assert {f"q{chat}-0", f"q{chat}-1"} <= answered
     texts = sorted(f["text"] for f in telegram.sent("sendMessage", chat)[1:])

@@ -16,6 +16,7 @@ import hmac
 import json
 import logging
 import time
+import weakref
 from pathlib import Path
 
 import aiohttp
@@ -95,6 +96,9 @@ class TelegramChannel:
         self.application.add_error_handler(self.on_error)
         self._http: aiohttp.ClientSession | None = None
         self.running = False
+        # Updates run concurrently across chats, but one chat's messages must reach Rasa in the
+        # order they were sent. Locks live only while a chat has work in flight (weak refs).
+        self._chat_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
 
     # --- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
@@ -177,6 +181,13 @@ class TelegramChannel:
 
     # --- conversation ----------------------------------------------------------------------
     async def converse(self, chat_id: int, text: str, context: ContextTypes.DEFAULT_TYPE) -> None:
+        lock = self._chat_locks.get(chat_id)
+        if lock is None:
+            lock = self._chat_locks[chat_id] = asyncio.Lock()
+        async with lock:  # FIFO: waiting turns of one chat go in arrival order
+            await self._converse(chat_id, text, context)
+
+    async def _converse(self, chat_id: int, text: str, context: ContextTypes.DEFAULT_TYPE) -> None:
         bot = context.bot
         verdict = self.core.limiter.verdict("telegram", str(chat_id))
         if verdict != "ok":
