@@ -41,7 +41,9 @@ run: train
 	$(PY) -m bot run
 
 test: train
+	scripts/ci-deps.sh
 	$(PY) -m bot catalog check
+	$(PY) -m bot forms check
 	$(PY) -m bot nlu generate --check
 	$(RASA) data validate --fail-on-warnings
 	$(PY) -m pytest -q
