@@ -1,5 +1,5 @@
 """Delivery: files behind an expiring token in a real directory + SQLite, served by the real
-HTTP endpoint on loopback; the whole path from a finished form to a download link; no personal
+gateway (bot/gateway/files.py) on loopback; the whole path from a finished form to a download link; no personal
 data in logs."""
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import http.client
 import io
 import json
 import logging
-import threading
 import time
 
 import pypdf
@@ -18,8 +17,9 @@ from bot.forms import session as S
 from bot.forms.delivery import FileStore
 from bot.forms.profiles import ProfileStore
 from bot.forms.samples import SAMPLE_DATE, sample_answerer
-from bot.forms.server import make_server
 from bot.forms.templates import form_for_procedure
+from bot.gateway import BackgroundGateway, load_config
+from tests.gateway_fakes import FakeRasa
 
 
 @pytest.fixture
@@ -27,14 +27,19 @@ def store(tmp_path):
     return FileStore(tmp_path / "forms", ttl=dt.timedelta(hours=24))
 
 
+class _Served:
+    def __init__(self, url: str):
+        self.server_address = ("127.0.0.1", int(url.rsplit(":", 1)[1]))
+
+
 @pytest.fixture
-def server(store):
-    srv = make_server(0, store)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield srv
-    srv.shutdown()
-    srv.server_close()
+def server(store, tmp_path, monkeypatch):
+    monkeypatch.setenv("VHTTDL_FILES_DIR", str(store.root))
+    rasa = FakeRasa()
+    config = load_config(file=tmp_path / "none.yml", env={}, port=0, rasa_url=rasa.url, state_dir=tmp_path)
+    with BackgroundGateway(config) as gw:
+        yield _Served(gw.url)
+    rasa.close()
 
 
 def get(server, path: str, method: str = "GET"):
@@ -94,7 +99,7 @@ def test_endpoint_404_for_unknown_expired_and_traversal(server, store, tmp_path)
         f"/files/{'A' * 32}/don.pdf",  # unknown token
         f"/files/{token}/other.pdf",  # unknown file
         f"/files/{token}/../../secret.txt", f"/files/{token}/..%2f..%2fsecret.txt",
-        f"/files/{token}/%2e%2e", "/files/../secret.txt", f"/files/{token}", "/files/", "/", "/files/files.db",
+        f"/files/{token}/%2e%2e", "/files/../secret.txt", f"/files/{token}", "/files/", "/files/files.db",
         f"/files/{token}/files.db", "/etc/passwd", f"/files//{token}/don.pdf",
     ]
     for path in paths:

@@ -32,7 +32,7 @@ from bot.forms.render_pdf import render_pdf
 from bot.forms.templates import FormView, form_for_procedure, load_texts
 from bot.forms.session import Turn
 
-DEFAULT_BASE_URL = "http://127.0.0.1:8081"
+DEFAULT_BASE_URL = "http://localhost:8080"  # the gateway serves /files/ (bot/gateway/web.py)
 
 
 def default_base_url() -> str:
@@ -111,5 +111,5 @@ def forget_citizen(cccd: str, profiles: ProfileStore) -> dict[str, Any]:
     check = check_cccd(cccd)
     if not check.ok:
         return {"text": check.error}
-    deleted = profiles.delete(check.value)
-    return {"text": load_texts()["profile"]["deleted" if deleted else "nothing_to_delete"]}
+    profiles.delete(check.value)
+    return {"text": load_texts()["profile"]["deleted"]}  # the same whether anything was stored

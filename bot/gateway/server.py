@@ -14,6 +14,7 @@ from typing import Callable
 
 from aiohttp import web
 
+from bot.gateway import files
 from bot.gateway import web as web_channel
 from bot.gateway.config import GatewayConfig, load_config
 from bot.gateway.core import Core
@@ -39,6 +40,7 @@ def create_app(config: GatewayConfig) -> web.Application:
         zalo.setup(app, core, config.zalo)
         channels["zalo"] = lambda: True
     app[web_channel.CHANNELS_KEY] = channels
+    files.setup(app)  # filled-in forms (bot/forms), written by the action server
     web_channel.setup_static(app)
 
     async def close_core(app: web.Application) -> None:
