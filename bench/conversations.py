@@ -76,8 +76,8 @@ DOSSIER_FIXTURE = ROOT / "tests" / "data" / "dossiers.json"
 @contextmanager
 def running_assistant(workdir: Path, dossiers: Path | None = DOSSIER_FIXTURE) -> Iterator[str]:
     """The action server and Rasa on free loopback ports, a fresh SQLite tracker store in
-    `workdir`, a dossier store loaded from `dossiers` (made-up, fixed codes) and a fresh lookup
-    guard; yields the REST webhook URL."""
+    `workdir`, a dossier store loaded from `dossiers` (made-up, fixed codes), a fresh lookup
+    guard, form files and profiles under `workdir`; yields the REST webhook URL."""
     if not any((ROOT / "models").glob("*.tar.gz")):
         raise RuntimeError("No trained model in models/: run `make train`.")
     rasa_port, actions_port = free_port(), free_port()
@@ -87,7 +87,8 @@ def running_assistant(workdir: Path, dossiers: Path | None = DOSSIER_FIXTURE) ->
         "tracker_store": {"type": "SQL", "dialect": "sqlite", "db": str(workdir / "tracker.db")},
     }), encoding="utf-8")
     env = {"VHTTDL_DOSSIER_SOURCE": "sqlite", "VHTTDL_DOSSIER_DB": str(workdir / "dossiers.db"),
-           "VHTTDL_GUARD_DB": str(workdir / "guard.db")}
+           "VHTTDL_GUARD_DB": str(workdir / "guard.db"), "VHTTDL_FILES_DIR": str(workdir / "forms"),
+           "VHTTDL_PROFILES_DB": str(workdir / "profiles.db"), "VHTTDL_FILES_BASE_URL": "http://localhost:8080"}
     if dossiers is not None:
         from bot.dossiers.importer import parse_records, read_records
         from bot.dossiers.sqlite_source import SqliteSource

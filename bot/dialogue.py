@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
-from bot.answers import Answerer, Reply
-from bot.intents import INTENT_FACETS
+from bot.answers import Answerer, Button, Reply
+from bot.intents import INTENT_FACETS, form_payload
 from bot.lexicon import Phrase
 from bot.retrieval import Match, ProcedureIndex
 from bot.text import clean_input, fold, has_words, phrase_positions, words
@@ -24,6 +24,7 @@ SLOT_PENDING_FACET = "pending_facet"  # asked, waiting for the citizen to name a
 SLOT_CANDIDATES = "candidates"  # procedures just offered as choices
 
 FACT_COMPARABLE = ("fees", "processing_time")  # facets short enough to show side by side
+FORM_FACETS = ("forms", "documents")  # answers that offer to fill the form in the chat
 # Evidence (Match.other_subject) that a follow-up is about a subject the catalog lacks: one
 # word typed with diacritics that the catalog never uses ("chiếu"), or two typed without.
 OTHER_SUBJECT = 1.0
@@ -54,9 +55,10 @@ def _contains(tokens: list[str], phrase: Phrase) -> bool:
 
 
 class Dialogue:
-    def __init__(self, answerer: Answerer, index: ProcedureIndex):
+    def __init__(self, answerer: Answerer, index: ProcedureIndex, has_form: Callable[[str], bool] = lambda _: False):
         self.answerer = answerer
         self.index = index
+        self.has_form = has_form  # procedure id -> can bot.forms fill its form?
         self.catalog = answerer.catalog
         lexicon = self.catalog.lexicon
         self._submission_focus = lexicon.submission_focus
@@ -77,6 +79,10 @@ class Dialogue:
         procedure = self.catalog.get(procedure_id)
         focus = self._focus(text, self._submission_focus) if facet == "submission" else None
         replies = [self.answerer.answer(procedure, facet, focus=focus)]
+        if facet in FORM_FACETS and self.has_form(procedure.id):
+            first = replies[0]
+            fill = Button(self.answerer.phrase("fill_form_button"), form_payload(procedure.id))
+            replies[0] = Reply(first.text, first.buttons + (fill,))
         if alternatives:
             replies.append(self.answerer.alternatives(list(alternatives), facet))
         return Outcome(replies, {SLOT_PROCEDURE: procedure.id, SLOT_LAST_FACET: facet,

@@ -17,6 +17,14 @@ INTENT_FACETS = {intent: facet for facet, intent in FACET_INTENTS.items()}
 PROCEDURE_ENTITY = "procedure"
 
 
+FORM_INTENT = "request_form"  # "điền đơn giúp tôi": the form filler (bot/forms)
+
+
+def form_payload(procedure_id: str) -> str:
+    """The button that starts filling the procedure's form: /request_form{"procedure":"karaoke"}."""
+    return f"/{FORM_INTENT}{json.dumps({PROCEDURE_ENTITY: procedure_id}, separators=(',', ':'))}"
+
+
 def payload(facet: str, procedure_id: str) -> str:
     """A button payload Rasa understands without NLU: /ask_fee{"procedure":"karaoke"}."""
     return f"/{FACET_INTENTS[facet]}{json.dumps({PROCEDURE_ENTITY: procedure_id}, separators=(',', ':'))}"

@@ -38,7 +38,9 @@ def dialogue() -> Dialogue:
                 log.warning("data/department.yml still holds EXAMPLE contact details; replace them before going live.")
             answerer = Answerer(catalog, department, load_replies())
             index = ProcedureIndex(catalog, question_words())
-            _built = (catalog, Dialogue(answerer, index))
+            from bot.forms.templates import form_for_procedure
+
+            _built = (catalog, Dialogue(answerer, index, has_form=lambda pid: form_for_procedure(pid) is not None))
             log.info("Catalog loaded: %d procedures", len(catalog))
         return _built[1]
 
@@ -61,3 +63,21 @@ def dossier_desk():
             replies = DossierReplies(load_texts(), answerer.department, answerer.catalog)
             _desk = (answerer.catalog, DossierDesk(open_source(), LookupGuard(default_guard_path()), replies))
         return _desk[1]
+
+
+_forms = None
+
+
+def form_desk():
+    """The form filler: the catalog's dialogue (to find the procedure), the file store behind the
+    download links and the citizen profiles (both SQLite/disk, never process memory)."""
+    global _forms
+    from bot.forms.delivery import FileStore
+    from bot.forms.intake import FormDesk
+    from bot.forms.profiles import ProfileStore
+
+    current = dialogue()
+    with _lock:
+        if _forms is None or _forms.dialogue is not current:
+            _forms = FormDesk(current, FileStore(), ProfileStore())
+        return _forms

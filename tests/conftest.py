@@ -32,4 +32,6 @@ def answerer(catalog) -> Answerer:
 
 @pytest.fixture(scope="session")
 def dialogue(answerer, index) -> Dialogue:
-    return Dialogue(answerer, index)
+    from bot.forms.templates import form_for_procedure
+
+    return Dialogue(answerer, index, has_form=lambda pid: form_for_procedure(pid) is not None)

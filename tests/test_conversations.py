@@ -68,3 +68,47 @@ def test_personal_data_is_not_logged(webhook):
     for log in Path(logs).glob("*.log"):
         text = log.read_text(encoding="utf-8", errors="replace")
         assert "001099012345" not in text and "0912345678" not in text, log.name
+
+
+def test_a_form_from_the_first_question_to_the_download_link(webhook):
+    """"Công dân không viết" through Rasa: ask for the form, answer every question (the bot's
+    own examples), correct one field, confirm, refuse storage; the link points at a real PDF."""
+    import io
+    import json
+
+    from pypdf import PdfReader
+
+    from bot.forms import session
+    from bot.forms.delivery import FileStore
+    from bot.forms.templates import form_for_procedure
+
+    url, workdir = webhook
+    sender = f"form-{uuid.uuid4().hex[:8]}"
+    got = norm(reply_text(post(url, sender, "điền đơn đề nghị cấp thẻ hướng dẫn viên du lịch nội địa giúp tôi")))
+    assert "điền sẵn" in got
+    # The same session offline tells which question comes next and accepts the same answers.
+    turn = session.start(form_for_procedure("hdv-noi-dia"))
+    for _ in range(60):
+        if turn.state["phase"] != "filling":
+            break
+        spec = session.view(turn.state).field(turn.state["asking"])
+        answer = "Trần Thị Hường" if spec.profile == "full_name" else spec.example
+        turn = session.handle(json.loads(json.dumps(turn.state)), answer)
+        got = norm(reply_text(post(url, sender, answer)))
+        assert norm(turn.messages[-1]["text"])[:40] in got, (answer, got[:300])
+    assert turn.state["phase"] == "confirming" and "trần thị hường" in got
+    got = norm(reply_text(post(url, sender, "sửa họ tên")))
+    assert "họ" in got and "tên" in got
+    assert "trần thị thu hường" in norm(reply_text(post(url, sender, "Trần Thị Thu Hường")))  # the summary again
+    assert "lưu" in norm(reply_text(post(url, sender, "đồng ý")))  # may I store your details?
+    messages = post(url, sender, "không")  # do not store my details
+    final = reply_text(messages)
+    assert "/files/" in final and ".pdf" in final and "650" in final
+    link = next(m["attachment"]["url"] for m in messages if isinstance(m.get("attachment"), dict)
+                and m["attachment"]["url"].endswith(".pdf"))
+    token, name = link.split("/files/")[1].split("/")
+    path, _ = FileStore(workdir / "forms").find(token, name)
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(path.read_bytes())).pages)
+    assert "TRẦN THỊ THU HƯỜNG" in text.upper()
+    # The form is closed: the next question is answered normally.
+    assert "650000" in norm(reply_text(post(url, sender, "phí cấp thẻ hướng dẫn viên nội địa bao nhiêu")))

@@ -249,6 +249,7 @@ def _parse(file: Path, problems: list[str]) -> FormTemplate | None:
     )
 
 
+@functools.lru_cache(maxsize=8)  # templates are static data, read once per process
 def _load(directory: Path) -> tuple[dict[str, FormTemplate], list[str]]:
     problems: list[str] = []
     templates = {}

@@ -1,0 +1,110 @@
+"""Filling an official form in the chat ("công dân không viết"). Thin: bot.forms.intake decides,
+these actions copy the tracker in and the messages and slots out. Nothing the citizen types is
+logged."""
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.actions import INTERNAL_ERROR
+from bot import service
+from bot.dialogue import SLOT_PROCEDURE
+from bot.dossiers.conversation import SLOT_VERIFIED
+from bot.dossiers.source import SourceUnavailable
+from bot.forms.intake import FormOutcome, known_from_dossier
+from bot.intents import PROCEDURE_ENTITY
+
+log = logging.getLogger(__name__)
+SLOT_STATE = "form_state"
+SLOT_ANSWER = "form_answer"
+
+
+def _text(tracker: Tracker) -> str:
+    return (tracker.latest_message or {}).get("text") or ""
+
+
+def _say(dispatcher: CollectingDispatcher, outcome: FormOutcome) -> None:
+    for message in outcome.messages:
+        dispatcher.utter_message(**message)
+
+
+def _known(tracker: Tracker) -> dict[str, str]:
+    """What the citizen already proved in this conversation: the dossier they looked up."""
+    verified = tracker.get_slot(SLOT_VERIFIED) or []
+    if not verified:
+        return {}
+    try:
+        return known_from_dossier(service.dossier_desk().source.get(verified[-1]))
+    except SourceUnavailable:
+        return {}
+
+
+class ActionStartForm(Action):
+    def name(self) -> Text:
+        return "action_start_form"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        entity = next((e.get("value") for e in (tracker.latest_message or {}).get("entities") or []
+                       if e.get("entity") == PROCEDURE_ENTITY), None)
+        try:
+            outcome = service.form_desk().start(_text(tracker), entity, tracker.get_slot(SLOT_PROCEDURE),
+                                                _known(tracker))
+        except Exception:  # noqa: BLE001 - the citizen must get an answer whatever failed
+            log.error("action_start_form failed", exc_info=True)
+            dispatcher.utter_message(text=INTERNAL_ERROR)
+            return [SlotSet(SLOT_STATE, None)]
+        _say(dispatcher, outcome)
+        return [SlotSet(SLOT_STATE, outcome.state), SlotSet(SLOT_ANSWER, None)] + \
+            [SlotSet(k, v) for k, v in outcome.slots.items()]
+
+
+class ValidateCitizenForm(FormValidationAction):
+    """Every message while the form is open arrives here as `form_answer`."""
+
+    def name(self) -> Text:
+        return "validate_citizen_form"
+
+    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: DomainDict) -> List[Text]:
+        # No session (none started, or it ended): nothing to ask, the form closes.
+        return domain_slots if tracker.get_slot(SLOT_STATE) else []
+
+    def validate_form_answer(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: DomainDict) -> Dict[Text, Any]:
+        try:
+            outcome = service.form_desk().answer(tracker.get_slot(SLOT_STATE), value if isinstance(value, str) else "")
+        except Exception:  # noqa: BLE001
+            log.error("validate_citizen_form failed", exc_info=True)
+            dispatcher.utter_message(text=INTERNAL_ERROR)
+            return {SLOT_ANSWER: None, SLOT_STATE: None}
+        _say(dispatcher, outcome)
+        return {SLOT_ANSWER: None, SLOT_STATE: outcome.state}
+
+
+class ActionAskFormAnswer(Action):
+    """The form's "ask" step. Silent: the question was already said by bot.forms with the
+    previous answer's feedback."""
+
+    def name(self) -> Text:
+        return "action_ask_form_answer"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        return []
+
+
+class ActionForgetProfile(Action):
+    def name(self) -> Text:
+        return "action_forget_profile"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        try:
+            _say(dispatcher, service.form_desk().forget(_text(tracker)))
+        except Exception:  # noqa: BLE001
+            log.error("action_forget_profile failed", exc_info=True)
+            dispatcher.utter_message(text=INTERNAL_ERROR)
+        return []

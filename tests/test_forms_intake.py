@@ -1,0 +1,113 @@
+"""Choosing the form to fill and the chat around the session (bot/forms/intake.py), as the Rasa
+form actions use it: JSON state in a slot between turns, files behind an expiring link."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.dossiers.model import from_dict
+from bot.forms.delivery import FileStore
+from bot.forms.intake import FormDesk, known_from_dossier
+from bot.forms.profiles import ProfileStore
+from bot.forms.session import view
+from bot.forms.templates import form_for_procedure
+from bot.intents import form_payload
+
+
+@pytest.fixture()
+def desk(dialogue, tmp_path):
+    return FormDesk(dialogue, FileStore(tmp_path / "files"), ProfileStore(tmp_path / "profiles.db"),
+                    base_url="http://localhost:8080")
+
+
+def texts(outcome) -> str:
+    return "\n".join(m.get("text", "") for m in outcome.messages)
+
+
+def fill(desk, outcome):
+    """Answer every question with the field's example, agree, and refuse storage."""
+    for _ in range(80):
+        state = json.loads(json.dumps(outcome.state))  # through a slot: JSON only
+        if state["phase"] == "filling":
+            answer = view(state).field(state["asking"]).example
+        elif state["phase"] == "confirming":
+            answer = "đồng ý"
+        else:
+            answer = "không"
+        outcome = desk.answer(state, answer)
+        if outcome.state is None:
+            return outcome
+    raise AssertionError("the form never finished")
+
+
+def test_form_named_in_the_message(desk):
+    out = desk.start("điền đơn cấp thẻ hướng dẫn viên du lịch quốc tế giúp tôi")
+    assert out.state["procedure"] == "hdv-quoc-te" and out.slots == {"procedure": "hdv-quoc-te"}
+    assert "Mình sẽ giúp bạn điền sẵn" in texts(out)
+
+
+def test_form_from_a_button_or_from_the_procedure_discussed(desk):
+    assert desk.start("/request_form", entity="karaoke").state["procedure"] == "karaoke"
+    assert desk.start("điền đơn giúp tôi", context="hang-luu-tru").state["procedure"] == "hang-luu-tru"
+
+
+def test_no_procedure_offers_every_fillable_form_as_buttons(desk):
+    out = desk.start("điền đơn giúp tôi")
+    assert out.state is None
+    payloads = [b["payload"] for b in out.messages[0]["buttons"]]
+    assert form_payload("hdv-noi-dia") in payloads and len(payloads) == len(desk.with_forms()) >= 8
+    assert all(len(p.encode()) <= 64 for p in payloads)  # Telegram's callback_data limit
+
+
+def test_procedure_without_template_says_so_and_offers_the_others(desk):
+    out = desk.start("điền đơn giúp tôi", context="le-hoi-dang-ky")
+    assert out.state is None and "chưa có mẫu đơn điền sẵn" in texts(out)
+
+
+def test_full_form_to_download_links_and_checklist(desk, tmp_path):
+    out = fill(desk, desk.start("điền đơn cấp thẻ hướng dẫn viên du lịch nội địa"))
+    reply = texts(out)
+    assert "http://localhost:8080/files/" in reply and ".pdf" in reply and ".docx" in reply
+    attachments = [m["attachment"] for m in out.messages if "attachment" in m]
+    assert [a["name"].rsplit(".", 1)[1] for a in attachments] == ["pdf", "docx"]
+    token, name = attachments[0]["url"].split("/files/")[1].split("/")
+    assert desk.files.find(token, name) is not None
+    assert "650.000" in reply  # the checklist carries the fee from the catalog
+
+
+def test_cancel_closes_the_form(desk):
+    out = desk.answer(desk.start("điền đơn karaoke").state, "huỷ")
+    assert out.state is None and "Đã huỷ" in texts(out)
+
+
+def test_answer_without_an_open_form(desk):
+    assert "không có đơn nào đang điền" in texts(desk.answer(None, "abc")).lower()
+
+
+def test_verified_dossier_prefills_the_citizen(desk):
+    dossier = from_dict({"code": "000.00.15.H30-261102-0001", "procedure_id": "hdv-noi-dia",
+                         "applicant": {"name": "Nguyễn Văn An", "phone": "0912345678", "id_number": "030095001234"},
+                         "received_at": "2026-11-02", "due_at": "2027-01-15", "status": "dang_xu_ly"})
+    known = known_from_dossier(dossier)
+    out = desk.start("điền đơn cấp đổi thẻ hướng dẫn viên", known=known)
+    assert "điền sẵn" in texts(out) and out.state["values"]
+    asked = {view(out.state).field(out.state["asking"]).profile}
+    assert not asked & set(known)
+
+
+def test_forget_needs_a_cccd_and_answers_the_same_either_way(desk):
+    assert "12 chữ số" in texts(desk.forget("xoá thông tin của tôi"))
+    desk.profiles.save("001090012345", {"full_name": "Lê Văn Bình", "cccd": "001090012345"}, consent=True)
+    first = texts(desk.forget("xoá thông tin của tôi 0010 9001 2345"))
+    assert desk.profiles.get("001090012345") is None
+    assert texts(desk.forget("xoá thông tin của tôi 001090012345")) == first
+
+
+def test_forms_answers_offer_to_fill_the_form(dialogue):
+    from bot.dialogue import Turn
+
+    out = dialogue.respond(Turn("ask_forms", "mẫu đơn cấp thẻ hướng dẫn viên nội địa"))
+    assert form_payload("hdv-noi-dia") in [b.payload for r in out.replies for b in r.buttons]
+    out = dialogue.respond(Turn("ask_fee", "phí cấp thẻ hướng dẫn viên nội địa"))
+    assert not any("request_form" in b.payload for r in out.replies for b in r.buttons)
