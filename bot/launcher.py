@@ -121,7 +121,9 @@ def run(web_port: int = 8080, rasa_port: int = 5005, actions_port: int = 5055) -
     if hint:
         print(hint, flush=True)
     print("Starting the action server and Rasa (about 20 s)... logs: .var/log/", flush=True)
-    processes = start_servers(rasa_port, actions_port)
+    # Download links of filled-in forms point at the gateway, which serves /files/.
+    files_url = {"VHTTDL_FILES_BASE_URL": os.environ.get("VHTTDL_FILES_BASE_URL", f"http://localhost:{web_port}")}
+    processes = start_servers(rasa_port, actions_port, extra_env=files_url)
     try:
         wait_until_ready(rasa_port, actions_port, processes)
     except KeyboardInterrupt:
