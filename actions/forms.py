@@ -59,8 +59,7 @@ class ActionStartForm(Action):
             dispatcher.utter_message(text=INTERNAL_ERROR)
             return [SlotSet(SLOT_STATE, None)]
         _say(dispatcher, outcome)
-        return [SlotSet(SLOT_STATE, outcome.state), SlotSet(SLOT_ANSWER, None)] + \
-            [SlotSet(k, v) for k, v in outcome.slots.items()]
+        return [SlotSet(SLOT_STATE, outcome.state)] + [SlotSet(k, v) for k, v in outcome.slots.items()]
 
 
 class ValidateCitizenForm(FormValidationAction):
@@ -76,8 +75,11 @@ class ValidateCitizenForm(FormValidationAction):
 
     def validate_form_answer(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: DomainDict) -> Dict[Text, Any]:
+        if not isinstance(value, str):
+            # Called on activation too (slots set since the last message): no answer yet.
+            return {}
         try:
-            outcome = service.form_desk().answer(tracker.get_slot(SLOT_STATE), value if isinstance(value, str) else "")
+            outcome = service.form_desk().answer(tracker.get_slot(SLOT_STATE), value)
         except Exception:  # noqa: BLE001
             log.error("validate_citizen_form failed", exc_info=True)
             dispatcher.utter_message(text=INTERNAL_ERROR)

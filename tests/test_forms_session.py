@@ -282,3 +282,10 @@ def test_profile_values_use_profile_keys():
     values = S.profile_values(chat.turn.state)
     assert values["cccd"] == "066190012345" and values["full_name"] == "Nguyễn Thị Hường"
     assert values["company_reg_no"] == "6001234567" and "deposit_amount" not in values
+
+
+@pytest.mark.parametrize("word", ["thôi huỷ", "thoi huy di", "huỷ đi ạ", "tôi muốn huỷ"])
+def test_cancel_with_politeness_words(word):
+    chat = Chat("karaoke")
+    chat.say(word)
+    assert chat.turn.status == "cancelled"

@@ -138,10 +138,27 @@ def _command(message: str, kinds: list[str]) -> str | None:
     counts as the first kind in `kinds`."""
     commands = load_texts()["commands"]
     text = normalize(message).strip(" .!?…")
-    folded = fold(text)
-    if text != folded:  # typed with diacritics: compare exactly
-        return next((k for k in kinds if _matches(text, commands[k])), None)
-    return next((k for k in kinds if folded in {fold(p) for p in commands[k]}), None)
+    for candidate in dict.fromkeys([text, _without_particles(text, commands.get("particles", []))]):
+        folded = fold(candidate)
+        if candidate != folded:  # typed with diacritics: compare exactly
+            found = next((k for k in kinds if _matches(candidate, commands[k])), None)
+        else:
+            found = next((k for k in kinds if folded in {fold(p) for p in commands[k]}), None)
+        if found:
+            return found
+    return None
+
+
+def _without_particles(text: str, particles: list[str]) -> str:
+    """"thôi huỷ đi ạ" -> "huỷ": the politeness words around a command do not change it."""
+    words = text.split()
+    accented = text != fold(text)
+    same = (lambda w, p: w == normalize(p)) if accented else (lambda w, p: w == fold(p))
+    while len(words) > 1 and any(same(words[-1], p) for p in particles):
+        words.pop()
+    while len(words) > 1 and any(same(words[0], p) for p in particles):
+        words.pop(0)
+    return " ".join(words)
 
 
 def _strip_prefix(message: str, prefixes: list[str]) -> str | None:
