@@ -21,6 +21,7 @@ import sqlite_utils
 
 from bot.dossiers.model import Dossier, Step
 from bot.dossiers.source import SourceUnavailable
+from bot.storage import database
 
 DOSSIERS = "dossiers"
 STEPS = "dossier_steps"
@@ -38,42 +39,35 @@ class SqliteSource:
     def __init__(self, path: Path | str):
         self.path = Path(path)
 
-    def _db(self) -> sqlite_utils.Database:
-        # One connection per call: the action server answers from several threads, and a
-        # short-lived connection never holds a lock between lookups.
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite_utils.Database(sqlite3.connect(self.path, timeout=5, check_same_thread=False))
-        ensure_schema(db)
-        return db
+    def _db(self):
+        # A short-lived connection per call: the action server answers from several threads, and
+        # no lock is held between lookups.
+        return database(self.path)
 
     def get(self, code: str) -> Dossier | None:
         try:
-            db = self._db()
-            try:
+            with self._db() as db:
+                ensure_schema(db)
                 rows = list(db.query(f"select * from {DOSSIERS} where code = ?", [code]))
                 if not rows:
                     return None
                 steps = list(db.query(f"select * from {STEPS} where dossier_code = ? order by seq", [code]))
-            finally:
-                db.conn.close()
         except sqlite3.Error as exc:
             raise SourceUnavailable(f"dossier store {self.path}: {exc.__class__.__name__}") from None
         return _from_row(rows[0], steps)
 
     def count(self) -> int:
-        db = self._db()
-        try:
+        with self._db() as db:
+            ensure_schema(db)
             return db[DOSSIERS].count
-        finally:
-            db.conn.close()
 
     def add_all(self, dossiers: Iterable[Dossier], replace: bool = False) -> int:
         """Insert dossiers in one transaction: all of them or none. Existing codes are an
         error unless `replace`."""
         dossiers = list(dossiers)
-        db = self._db()
-        try:
-            with db.conn:
+        with self._db() as db:
+            ensure_schema(db)
+            with db.conn:  # one transaction: all dossiers or none
                 if not replace:
                     codes = [d.code for d in dossiers]
                     for chunk in range(0, len(codes), 500):
@@ -90,21 +84,18 @@ class SqliteSource:
                     {"dossier_code": d.code, "seq": i, "step": s.name, "unit": s.unit,
                      "started_at": _iso(s.started_at), "finished_at": _iso(s.finished_at), "note": s.note}
                     for d in dossiers for i, s in enumerate(d.history))
-        finally:
-            db.conn.close()
         return len(dossiers)
 
     def all(self, status: str | None = None, limit: int | None = None) -> Iterator[Dossier]:
-        db = self._db()
-        try:
-            where, params = ("where status = ?", [status]) if status else ("", [])
-            sql = f"select * from {DOSSIERS} {where} order by received_at desc, code"
-            if limit:
-                sql += f" limit {int(limit)}"
-            for row in list(db.query(sql, params)):
-                yield _from_row(row, [])
-        finally:
-            db.conn.close()
+        where, params = ("where status = ?", [status]) if status else ("", [])
+        sql = f"select * from {DOSSIERS} {where} order by received_at desc, code"
+        if limit:
+            sql += f" limit {int(limit)}"
+        with self._db() as db:
+            ensure_schema(db)
+            rows = list(db.query(sql, params))
+        for row in rows:
+            yield _from_row(row, [])
 
 
 def ensure_schema(db: sqlite_utils.Database) -> None:

@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-import sqlite_utils
 
 from bot import paths
+from bot.storage import database
 
 DEFAULT_TTL = dt.timedelta(hours=24)
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{32}$")
@@ -74,8 +74,8 @@ class FileStore:
                                pk=("token", "filename"), if_not_exists=True)
             db["files"].create_index(["expires_at"], if_not_exists=True)
 
-    def _db(self) -> "_Db":
-        return _Db(self.root / "files.db")
+    def _db(self):
+        return database(self.root / "files.db")
 
     def put(self, files: Iterable[tuple[str, bytes]], now: float | None = None) -> list[StoredFile]:
         """Store files (name, content) under one new token; returns them with their expiry."""
@@ -127,16 +127,3 @@ class FileStore:
 
 def content_type(filename: str) -> str:
     return CONTENT_TYPES.get(Path(filename).suffix.lower(), "application/octet-stream")
-
-
-class _Db:
-    def __init__(self, path: Path):
-        self.db = sqlite_utils.Database(path)
-
-    def __enter__(self) -> sqlite_utils.Database:
-        return self.db
-
-    def __exit__(self, *exc: object) -> None:
-        if exc[0] is None:
-            self.db.conn.commit()
-        self.db.close()

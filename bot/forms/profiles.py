@@ -28,6 +28,7 @@ from typing import Any, Mapping
 import sqlite_utils
 
 from bot import paths
+from bot.storage import database
 
 TABLE = "profiles"
 PROOF_KEYS = ("birth_date", "phone")
@@ -53,8 +54,8 @@ class ProfileStore:
             db[TABLE].create({"cccd": str, "data": str, "consent_at": str, "updated_at": str}, pk="cccd",
                              if_not_exists=True)
 
-    def _db(self) -> "_Connection":
-        return _Connection(self.path)
+    def _db(self):
+        return database(self.path)
 
     def save(self, cccd: str, values: Mapping[str, Any], consent: bool) -> bool:
         """Remember `values` (profile key -> value) for this CCCD, merged over what was stored.
@@ -105,18 +106,3 @@ class ProfileStore:
     def count(self) -> int:
         with self._db() as db:
             return db[TABLE].count
-
-
-class _Connection:
-    """`with` block around a sqlite_utils.Database that commits and closes."""
-
-    def __init__(self, path: Path):
-        self.db = sqlite_utils.Database(path)
-
-    def __enter__(self) -> sqlite_utils.Database:
-        return self.db
-
-    def __exit__(self, *exc: object) -> None:
-        if exc[0] is None:
-            self.db.conn.commit()
-        self.db.close()
