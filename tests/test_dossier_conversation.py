@@ -110,6 +110,23 @@ def test_the_lock_ends(store, tmp_path, answerer):
     assert "Đang xử lý" in text(say(desk, "5678", code=CODE))
 
 
+def test_each_new_lock_within_a_day_lasts_twice_as_long(store, tmp_path, answerer):
+    now = [1000.0]
+    guard = LookupGuard(tmp_path / "g.db", clock=lambda: now[0])
+    desk = DossierDesk(store, guard, DossierReplies(load_texts(), answerer.department, answerer.catalog),
+                       today=lambda: TODAY)
+    for minutes in (15, 30, 60):
+        for _ in range(5):
+            say(desk, "0000", code=CODE)
+        assert f"khoảng {minutes} phút" in text(say(desk, "5678", code=CODE))
+        now[0] += minutes * 60 + 1
+    assert "Đang xử lý" in text(say(desk, "5678", code=CODE))  # the right digits work once unlocked
+    now[0] += 25 * 3600  # a day later the next lock is short again
+    for _ in range(5):
+        say(desk, "0000", code=CODE)
+    assert "khoảng 15 phút" in text(say(desk, "5678", code=CODE))
+
+
 def test_supplement_request_lists_items_and_how_to_send_them(desk):
     reply = text(say(desk, "4321", code=SUPPLEMENT))
     assert "Bản vẽ mặt bằng phòng hát có ghi rõ diện tích" in reply

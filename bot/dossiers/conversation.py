@@ -67,7 +67,7 @@ class DossierDesk:
             if digits:
                 return self._check(code, digits, turn.sender, verified)
             if self.guard.locked(code, turn.sender):
-                return self._locked(code, verified)
+                return self._locked(code, turn.sender)
             return Outcome([self.replies.simple("ask_factor", code=code)], {SLOT_CODE: code})
         pending = turn.pending_code
         if digits:
@@ -82,7 +82,7 @@ class DossierDesk:
 
     def _check(self, code: str, digits: str, sender: str, verified: tuple[str, ...]) -> Outcome:
         if self.guard.locked(code, sender):
-            return self._locked(code, verified)
+            return self._locked(code, sender)
         try:
             dossier = self.source.get(code)
         except SourceUnavailable:
@@ -93,7 +93,7 @@ class DossierDesk:
                            {SLOT_CODE: code, SLOT_VERIFIED: list(verified)})
         if self.guard.record_failure(code, sender):
             log.warning("dossier lookups locked after repeated failed checks")
-            return self._locked(code, verified)
+            return self._locked(code, sender)
         return Outcome([self.replies.simple("mismatch")], {SLOT_CODE: code})
 
     def _show(self, code: str, verified: tuple[str, ...]) -> Outcome:
@@ -105,6 +105,6 @@ class DossierDesk:
             return Outcome([self.replies.simple("mismatch")], {SLOT_CODE: code})
         return Outcome([self.replies.status(dossier, self.today())], {SLOT_CODE: code, SLOT_VERIFIED: list(verified)})
 
-    def _locked(self, code: str, verified: tuple[str, ...]) -> Outcome:
-        minutes = max(1, round(self.guard.lock_s / 60))
+    def _locked(self, code: str, sender: str) -> Outcome:
+        minutes = max(1, -(-int(self.guard.locked_for(code, sender)) // 60))  # rounded up
         return Outcome([self.replies.simple("locked", minutes=minutes)], {SLOT_CODE: code})
