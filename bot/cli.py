@@ -7,6 +7,7 @@
     python -m bot dossiers import FILE   add dossiers from a .json or .csv file (all or nothing)
     python -m bot dossiers list          list dossiers in the SQLite store (no personal data)
     python -m bot dossiers demo          load ~50 made-up dossiers (all statuses) for trying
+    python -m bot privacy purge          delete conversations idle for over 24 h from the tracker store
     python -m bot run                    start action server, Rasa and the channel gateway
     python -m bot gateway                start only the channel gateway (Rasa must be running)
     python -m bot forms check            validate data/forms/*.yml against the catalog
@@ -167,6 +168,19 @@ def _forms_purge(args: argparse.Namespace) -> int:
     return 0
 
 
+def _privacy_purge(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.privacy import purge_conversations, tracker_store_url
+
+    url = tracker_store_url(Path(args.endpoints))
+    if url is None:
+        print(f"{args.endpoints}: no SQL tracker store; nothing to purge.", file=sys.stderr)
+        return 1
+    print(f"Deleted {purge_conversations(url, args.hours)} conversation(s) idle for more than {args.hours:g} h.")
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
     from bot.launcher import run
 
@@ -221,6 +235,12 @@ def main(argv: list[str] | None = None) -> int:
     samples.add_argument("--out", help="output directory (default docs/forms)")
     samples.set_defaults(func=_forms_render_samples)
     forms.add_parser("purge", help="delete expired filled forms").set_defaults(func=_forms_purge)
+
+    privacy = sub.add_parser("privacy", help="retention of conversations").add_subparsers(dest="action", required=True)
+    purge = privacy.add_parser("purge", help="delete conversations idle for longer than --hours from the tracker store")
+    purge.add_argument("--hours", type=float, default=24.0)
+    purge.add_argument("--endpoints", default="endpoints.yml")
+    purge.set_defaults(func=_privacy_purge)
 
     run = sub.add_parser("run", help="start the action server, Rasa and the channel gateway")
     run.add_argument("--web-port", type=int, default=8080)

@@ -92,6 +92,18 @@ def _tail(path: Path, lines: int = 25) -> str:
         return ""
 
 
+def purge_idle_conversations() -> None:
+    """Retention: conversations idle for over a day leave the tracker store (bot/privacy.py)."""
+    from bot.privacy import purge_conversations, tracker_store_url
+
+    try:
+        url = tracker_store_url(paths.ROOT / "endpoints.yml")
+        if url:
+            purge_conversations(url)
+    except Exception as exc:  # noqa: BLE001 - never stop the assistant from starting
+        print(f"warning: could not purge old conversations ({type(exc).__name__})", file=sys.stderr)
+
+
 def load_demo_dossiers() -> str | None:
     """Fill the embedded dossier store with the demo set when it is empty; returns a line
     telling how to try a lookup, or None when nothing was loaded."""
@@ -117,6 +129,7 @@ def load_demo_dossiers() -> str | None:
 def run(web_port: int = 8080, rasa_port: int = 5005, actions_port: int = 5055) -> int:
     from bot.gateway import serve
 
+    purge_idle_conversations()
     hint = load_demo_dossiers()
     if hint:
         print(hint, flush=True)
