@@ -1,13 +1,13 @@
 """Load test of the channel gateway: many citizens at once through POST /api/chat to Rasa.
 
-    .venv/bin/python bench/gateway_bench.py                  # Rasa already running on 127.0.0.1:5005
-    .venv/bin/python bench/gateway_bench.py --rasa-url URL   # another Rasa
+    .venv/bin/python bench/gateway_bench.py                  # starts Rasa + action server itself
+    .venv/bin/python bench/gateway_bench.py --rasa-url URL   # a Rasa already running there
     .venv/bin/python bench/gateway_bench.py --stand-in       # a trivial loopback stand-in instead of
                                                              # Rasa: the gateway's own overhead; writes
                                                              # nothing to docs/ unless --write
 
-Start Rasa and the action server first (`make run` in another terminal, or `python -m bot run`).
-The script starts its own gateway on a free loopback port (the web channel only, Telegram and
+Without --rasa-url the script starts Rasa and the action server with the trained model (as the
+end-to-end tests do: fresh SQLite tracker store, loopback ports). It starts its own gateway on a free loopback port (the web channel only, Telegram and
 Zalo off, SQLite state in a temporary directory, rate limits raised so they count but never
 refuse) and runs 50 conversations at once, 20 turns each, every conversation sending its next
 message as soon as the previous answer arrives. Reported: p50/p95 latency per turn, throughput,
@@ -18,6 +18,7 @@ bench/results/gateway_bench.json.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -148,7 +149,7 @@ def start_gateway(rasa_url: str, state_dir: str) -> tuple[subprocess.Popen, str]
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rasa-url", default="http://127.0.0.1:5005")
+    parser.add_argument("--rasa-url", help="a running Rasa (default: start one with the trained model)")
     parser.add_argument("--stand-in", action="store_true", help="use a trivial loopback stand-in instead of Rasa")
     parser.add_argument("--conversations", type=int, default=50)
     parser.add_argument("--turns", type=int, default=20)
@@ -162,6 +163,16 @@ def main(argv: list[str] | None = None) -> int:
 
     procs: list[subprocess.Popen] = []
     rasa_url = args.rasa_url
+    with contextlib.ExitStack() as stack:
+        if not args.stand_in and not rasa_url:
+            from bench.conversations import running_assistant
+
+            webhook = stack.enter_context(running_assistant(Path(stack.enter_context(tempfile.TemporaryDirectory()))))
+            rasa_url = webhook.split("/webhooks/")[0]
+        return _run(args, procs, rasa_url)
+
+
+def _run(args: argparse.Namespace, procs: list[subprocess.Popen], rasa_url: str) -> int:
     try:
         if args.stand_in:
             stand_in = subprocess.Popen([sys.executable, __file__, "--serve-stand-in"], stdout=subprocess.PIPE,
@@ -196,7 +207,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     (ROOT / "bench" / "results").mkdir(exist_ok=True)
     (ROOT / "bench" / "results" / "gateway_bench.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
-    behind = "a trivial loopback stand-in (gateway overhead only)" if stand_in else "Rasa and the action server (`make run`)"
+    behind = ("a trivial loopback stand-in (gateway overhead only)" if stand_in
+              else "Rasa and the action server (trained model, SQLite tracker store)")
     body = f"""Through the gateway's `POST /api/chat` (web channel, SQLite rate-limit counters on, limits raised)
 to {behind}. {result['conversations']} conversations at once, {result['turns']} turns each, every
 conversation sending its next message as soon as the previous answer arrives (the scripted

@@ -15,6 +15,7 @@ STEPS = [
     ["nlu_eval.py"],
     ["rest_bench.py"],
     ["dossier_bench.py"],
+    ["gateway_bench.py"],
 ]
 
 if __name__ == "__main__":
