@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.actions import INTERNAL_ERROR
 from bot import service
 from bot.dossiers.conversation import SLOT_CODE, SLOT_VERIFIED, DossierTurn
+from bot.dossiers.model import normalize_code
 
 log = logging.getLogger(__name__)
 ENTITY_CODE = "dossier_code"
@@ -23,6 +24,14 @@ def _entity(tracker: Tracker, name: str) -> str | None:
                  if e.get("entity") == name and isinstance(e.get("value"), str)), None)
 
 
+def _client(tracker: Tracker) -> str | None:
+    """The hashed client address the gateway puts in the message metadata (web channel): the
+    lockout then also holds for a browser that invents a new sender id for every guess."""
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    client = metadata.get("client")
+    return client if isinstance(client, str) and 8 <= len(client) <= 64 else None
+
+
 class ActionDossierStatus(Action):
     def name(self) -> Text:
         return "action_dossier_status"
@@ -31,10 +40,11 @@ class ActionDossierStatus(Action):
         turn = DossierTurn(
             text=(tracker.latest_message or {}).get("text") or "",
             sender=tracker.sender_id,
-            code=_entity(tracker, ENTITY_CODE),
+            code=normalize_code(_entity(tracker, ENTITY_CODE) or ""),  # a payload may carry any spelling
             last_digits=_entity(tracker, ENTITY_DIGITS),
             pending_code=tracker.get_slot(SLOT_CODE),
             verified=tuple(tracker.get_slot(SLOT_VERIFIED) or ()),
+            client=_client(tracker),
         )
         try:
             outcome = service.dossier_desk().respond(turn)

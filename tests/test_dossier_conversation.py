@@ -87,7 +87,7 @@ def test_five_failures_lock_the_code_even_for_the_right_digits(desk):
     assert "tạm khóa" in text(say(desk, "0000", sender="stranger-4", code=CODE))
     locked = say(desk, "5678", sender="owner", code=CODE)
     assert "tạm khóa" in text(locked) and "Đang xử lý" not in text(locked)
-    assert "0200 000 0000" in text(locked)  # the hotline
+    assert "0200 123 4567" in text(locked)  # the hotline
     # Other dossiers are not affected.
     assert "Yêu cầu bổ sung" in text(say(desk, f"{SUPPLEMENT} 4321", sender="owner-2"))
 
@@ -110,21 +110,42 @@ def test_the_lock_ends(store, tmp_path, answerer):
     assert "Đang xử lý" in text(say(desk, "5678", code=CODE))
 
 
-def test_each_new_lock_within_a_day_lasts_twice_as_long(store, tmp_path, answerer):
+def _clocked_desk(store, tmp_path, answerer):
     now = [1000.0]
     guard = LookupGuard(tmp_path / "g.db", clock=lambda: now[0])
     desk = DossierDesk(store, guard, DossierReplies(load_texts(), answerer.department, answerer.catalog),
                        today=lambda: TODAY)
-    for minutes in (15, 30, 60):
-        for _ in range(5):
-            say(desk, "0000", code=CODE)
-        assert f"khoảng {minutes} phút" in text(say(desk, "5678", code=CODE))
-        now[0] += minutes * 60 + 1
-    assert "Đang xử lý" in text(say(desk, "5678", code=CODE))  # the right digits work once unlocked
-    now[0] += 25 * 3600  # a day later the next lock is short again
+    return desk, now
+
+
+def test_ten_failures_in_a_day_lock_for_a_day(store, tmp_path, answerer):
+    desk, now = _clocked_desk(store, tmp_path, answerer)
     for _ in range(5):
         say(desk, "0000", code=CODE)
     assert "khoảng 15 phút" in text(say(desk, "5678", code=CODE))
+    now[0] += 15 * 60 + 1
+    for _ in range(5):
+        say(desk, "0000", code=CODE)
+    assert "khoảng 1440 phút" in text(say(desk, "5678", code=CODE))  # 24 hours
+    now[0] += 24 * 3600 + 1
+    assert "Đang xử lý" in text(say(desk, "5678", code=CODE))
+
+
+def test_slow_guessing_is_capped_too(store, tmp_path, answerer):
+    desk, now = _clocked_desk(store, tmp_path, answerer)
+    for i in range(9):  # one guess every 20 minutes never trips the 15-minute rule...
+        assert "chưa khớp" in text(say(desk, f"000{i}", sender=f"s{i}", code=CODE))
+        now[0] += 20 * 60
+    assert "tạm khóa" in text(say(desk, "0009", sender="s9", code=CODE))  # ...but the 10th of the day does
+
+
+def test_clients_are_limited_across_senders(store, tmp_path, answerer):
+    desk, _ = _clocked_desk(store, tmp_path, answerer)
+    for i in range(5):  # one browser inventing a new sender id for every guess
+        desk.respond(DossierTurn(text="0000", sender=f"web-{i}", pending_code=f"000.00.15.H30-261102-00{20 + i}",
+                                 client="ip-hash-1"))
+    locked = desk.respond(DossierTurn(text=f"{SUPPLEMENT} 4321", sender="web-new", client="ip-hash-1"))
+    assert "tạm khóa" in text(locked)
 
 
 def test_supplement_request_lists_items_and_how_to_send_them(desk):

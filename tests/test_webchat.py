@@ -2,6 +2,8 @@
 loopback stand-in for Rasa's REST channel (tests/gateway_fakes.py)."""
 from __future__ import annotations
 
+import json
+
 import pytest
 import requests
 
@@ -60,6 +62,9 @@ def test_messages_are_relayed_to_rasa(url, rasa):
                                      {"title": "Hồ sơ lữ hành quốc tế", "payload": rasa.answer(
                                          {"sender": SENDER, "message": "karaoke"}, "")[0]["buttons"][1]["payload"]}]}]
     assert rasa.received[-1]["sender"] == SENDER and rasa.received[-1]["message"] == "phí karaoke"
+    # A keyed hash of the client address goes along (guessing limits), never the address itself.
+    client = rasa.received[-1]["metadata"]["client"]
+    assert len(client) == 32 and "127.0.0.1" not in json.dumps(rasa.received[-1])
 
 
 def test_files_come_back_as_attachments(url, rasa):

@@ -38,6 +38,7 @@ class DossierTurn:
     last_digits: str | None = None  # from the NLU entity, if any
     pending_code: str | None = None
     verified: tuple[str, ...] = ()
+    client: str | None = None  # the gateway's hashed client address, when it sends one
 
 
 class DossierDesk:
@@ -65,24 +66,25 @@ class DossierDesk:
             if code in verified:
                 return self._show(code, verified)
             if digits:
-                return self._check(code, digits, turn.sender, verified)
-            if self.guard.locked(code, turn.sender):
-                return self._locked(code, turn.sender)
+                return self._check(code, digits, turn, verified)
+            if self.guard.locked(code, turn.sender, turn.client):
+                return self._locked(code, turn.sender, turn.client)
             return Outcome([self.replies.simple("ask_factor", code=code)], {SLOT_CODE: code})
         pending = turn.pending_code
         if digits:
             if not pending:
                 return Outcome([self.replies.simple("need_code_first")])
-            return self._check(pending, digits, turn.sender, verified)
+            return self._check(pending, digits, turn, verified)
         if pending and pending in verified:
             return self._show(pending, verified)  # "hồ sơ đến đâu rồi?" again: no new proof
         if pending:
             return Outcome([self.replies.simple("ask_factor", code=pending)])
         return Outcome([self.replies.simple("ask_code")])
 
-    def _check(self, code: str, digits: str, sender: str, verified: tuple[str, ...]) -> Outcome:
-        if self.guard.locked(code, sender):
-            return self._locked(code, sender)
+    def _check(self, code: str, digits: str, turn: DossierTurn, verified: tuple[str, ...]) -> Outcome:
+        sender, client = turn.sender, turn.client
+        if self.guard.locked(code, sender, client):
+            return self._locked(code, sender, client)
         try:
             dossier = self.source.get(code)
         except SourceUnavailable:
@@ -91,9 +93,9 @@ class DossierDesk:
             verified = verified + (code,)
             return Outcome([self.replies.status(dossier, self.today())],
                            {SLOT_CODE: code, SLOT_VERIFIED: list(verified)})
-        if self.guard.record_failure(code, sender):
+        if self.guard.record_failure(code, sender, client):
             log.warning("dossier lookups locked after repeated failed checks")
-            return self._locked(code, sender)
+            return self._locked(code, sender, client)
         return Outcome([self.replies.simple("mismatch")], {SLOT_CODE: code})
 
     def _show(self, code: str, verified: tuple[str, ...]) -> Outcome:
@@ -105,6 +107,6 @@ class DossierDesk:
             return Outcome([self.replies.simple("mismatch")], {SLOT_CODE: code})
         return Outcome([self.replies.status(dossier, self.today())], {SLOT_CODE: code, SLOT_VERIFIED: list(verified)})
 
-    def _locked(self, code: str, sender: str) -> Outcome:
-        minutes = max(1, -(-int(self.guard.locked_for(code, sender)) // 60))  # rounded up
+    def _locked(self, code: str, sender: str, client: str | None = None) -> Outcome:
+        minutes = max(1, -(-int(self.guard.locked_for(code, sender, client)) // 60))  # rounded up
         return Outcome([self.replies.simple("locked", minutes=minutes)], {SLOT_CODE: code})

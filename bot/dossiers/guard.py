@@ -1,9 +1,11 @@
-"""Limits on guessing: after too many failed second checks for one dossier code or one sender,
-lookups are locked for a while, and each new lock within a day lasts twice as long.
+"""Limits on guessing: after too many failed second checks for one dossier code, one sender or
+one client (the gateway's hashed IP), lookups are locked for a while.
 
-Why escalate: 4 digits are 10,000 possibilities (20,000 counting phone and CCCD); with a fixed
-15-minute lock after 5 failures a patient stranger could try ~240 times a day on one code. With
-doubling locks (15, 30, 60 min ... up to 24 h) that falls to a few dozen a day.
+- 5 failures within 15 minutes lock for 15 minutes; each new lock within a day of the previous
+  one lasts twice as long (15, 30, 60 min ... up to 24 h);
+- 10 failures within 24 hours lock for 24 hours, however slowly they were sent.
+Why: 4 digits are 1 chance in 5,000 (phone or CCCD); a fixed short lock still lets a patient
+stranger try hundreds of times a day on one code, this allows at most 10.
 
 State is in a SQLite file (not process memory), so it survives restarts and is shared by every
 worker of one action server. Keys are stored hashed: the file never holds a code or a sender id.
@@ -21,8 +23,10 @@ from bot.storage import database
 
 FAILURES = "lookup_failures"
 LOCKS = "lookup_locks"
-STRIKES_WINDOW_S = 24 * 3600  # locks within this time make the next one longer
-MAX_LOCK_S = 24 * 3600
+DAY_S = 24 * 3600
+STRIKES_WINDOW_S = DAY_S  # a lock within this time after the previous one lasts twice as long
+MAX_LOCK_S = DAY_S
+DAILY_MAX_FAILURES = 10
 
 
 def default_guard_path() -> Path:
@@ -51,43 +55,48 @@ class LookupGuard:
             db[LOCKS].create({"key": str, "until": float, "strikes": int, "since": float}, pk="key")
 
     @staticmethod
-    def keys(code: str | None, sender: str) -> list[str]:
-        return ([_key("code", code)] if code else []) + [_key("sender", sender)]
+    def keys(code: str | None, sender: str, client: str | None = None) -> list[str]:
+        return ([_key("code", code)] if code else []) + [_key("sender", sender)] + \
+            ([_key("client", client)] if client else [])
 
-    def locked_for(self, code: str | None, sender: str) -> float:
+    def locked_for(self, code: str | None, sender: str, client: str | None = None) -> float:
         """Seconds until lookups for this code and sender are allowed again (0: not locked)."""
-        keys = self.keys(code, sender)
+        keys = self.keys(code, sender, client)
         marks = ",".join("?" * len(keys))
         with database(self.path) as db:
             self._schema(db)
             row = db.execute(f"select max(until) from {LOCKS} where key in ({marks})", keys).fetchone()
         return max(0.0, (row[0] or 0) - self.clock())
 
-    def locked(self, code: str | None, sender: str) -> bool:
-        return self.locked_for(code, sender) > 0
+    def locked(self, code: str | None, sender: str, client: str | None = None) -> bool:
+        return self.locked_for(code, sender, client) > 0
 
-    def record_failure(self, code: str | None, sender: str) -> bool:
-        """Count one failed check; True if this locks the code or the sender."""
+    def record_failure(self, code: str | None, sender: str, client: str | None = None) -> bool:
+        """Count one failed check; True if this locks the code, the sender or the client."""
         now = self.clock()
         locked = False
         with database(self.path) as db:
             self._schema(db)
             with db.conn:
-                db.execute(f"delete from {FAILURES} where at < ?", [now - self.window_s])
-                for key in self.keys(code, sender):
+                db.execute(f"delete from {FAILURES} where at < ?", [now - DAY_S])
+                for key in self.keys(code, sender, client):
                     db[FAILURES].insert({"key": key, "at": now})
-                    recent = db.execute(f"select count(*) from {FAILURES} where key = ? and at > ?",
-                                        [key, now - self.window_s]).fetchone()[0]
-                    if recent >= self.max_failures:
+                    last_lock = db.execute(f"select since from {LOCKS} where key = ?", [key]).fetchone()
+                    after = max(now - self.window_s, last_lock[0] if last_lock else 0.0)
+                    recent, today = db.execute(  # failures since the window (or the last lock), and today
+                        f"select coalesce(sum(at > ?), 0), count(*) from {FAILURES} where key = ?",
+                        [after, key]).fetchone()
+                    if today >= DAILY_MAX_FAILURES:
+                        self._lock(db, key, now, MAX_LOCK_S)
+                        locked = True
+                    elif recent >= self.max_failures:
                         self._lock(db, key, now)
                         locked = True
         return locked
 
-    def _lock(self, db, key: str, now: float) -> None:
-        previous = db.execute(f"select strikes, since from {LOCKS} where key = ?", [key]).fetchone()
+    def _lock(self, db, key: str, now: float, length: float | None = None) -> None:
+        previous = db.execute(f"select strikes, until from {LOCKS} where key = ?", [key]).fetchone()
         strikes = previous[0] + 1 if previous and previous[1] > now - STRIKES_WINDOW_S else 1
-        since = previous[1] if previous and strikes > 1 else now
-        until = now + min(self.lock_s * 2 ** (strikes - 1), MAX_LOCK_S)
-        db[LOCKS].upsert({"key": key, "until": until, "strikes": strikes, "since": since}, pk="key")
-        # A new lock starts a new count: the failures that caused it are spent.
-        db.execute(f"delete from {FAILURES} where key = ?", [key])
+        if length is None:
+            length = min(self.lock_s * 2 ** (strikes - 1), MAX_LOCK_S)
+        db[LOCKS].upsert({"key": key, "until": now + length, "strikes": strikes, "since": now}, pk="key")

@@ -41,11 +41,13 @@ class RasaClient:
             await self._session.close()
             self._session = None
 
-    async def raw(self, sender: str, message: str, channel: str) -> list[Any]:
-        """Rasa's JSON answer (a list) for one message of one conversation."""
+    async def raw(self, sender: str, message: str, channel: str, client: str | None = None) -> list[Any]:
+        """Rasa's JSON answer (a list) for one message of one conversation. `client`: a hashed
+        client address for the actions' guessing limits (never the address itself)."""
         await self.start()
         assert self._session is not None
-        body = {"sender": sender, "message": message[:MAX_MESSAGE], "metadata": {"channel": channel}}
+        metadata = {"channel": channel, **({"client": client} if client else {})}
+        body = {"sender": sender, "message": message[:MAX_MESSAGE], "metadata": metadata}
         try:
             async with self._session.post(self.webhook, json=body, timeout=self.timeout) as r:
                 if r.status != 200:
@@ -59,9 +61,9 @@ class RasaClient:
             raise RasaUnavailable("answer is not a list")
         return data
 
-    async def ask(self, sender: str, message: str, channel: str) -> list[Reply]:
+    async def ask(self, sender: str, message: str, channel: str, client: str | None = None) -> list[Reply]:
         """The assistant's replies to `message` in conversation `sender`."""
-        return parse_rasa(await self.raw(sender, message, channel))
+        return parse_rasa(await self.raw(sender, message, channel, client))
 
     async def healthy(self) -> bool:
         await self.start()

@@ -115,7 +115,9 @@ async def chat(request: web.Request) -> web.Response:
     ip = client_ip(request, core.config.trust_x_forwarded_for)
     if not core.limiter.allow("ip", ip) or not core.limiter.allow("sender", sender):
         return _json([{"text": core.texts.rate_limited}], 429, {"Retry-After": "60"})
-    replies = await core.converse(rasa_sender(sender), message, "web")
+    # The browser chooses its sender id; the (hashed) address lets the actions' guessing limits
+    # hold across invented ids.
+    replies = await core.converse(rasa_sender(sender), message, "web", core.client_id(ip))
     return _json([r.to_web() for r in replies])
 
 
