@@ -16,7 +16,8 @@ from bot import service
 from bot.dialogue import SLOT_PROCEDURE
 from bot.dossiers.conversation import SLOT_VERIFIED
 from bot.dossiers.source import SourceUnavailable
-from bot.forms.intake import FormOutcome, known_from_dossier
+from bot.dossiers.model import Dossier
+from bot.forms.intake import FormOutcome
 from bot.intents import PROCEDURE_ENTITY
 
 log = logging.getLogger(__name__)
@@ -33,15 +34,16 @@ def _say(dispatcher: CollectingDispatcher, outcome: FormOutcome) -> None:
         dispatcher.utter_message(**message)
 
 
-def _known(tracker: Tracker) -> dict[str, str]:
-    """What the citizen already proved in this conversation: the dossier they looked up."""
+def _dossier(tracker: Tracker) -> Dossier | None:
+    """The dossier the citizen looked up in this conversation (a recognition source for the
+    form, used only once they type its CCCD and phone: see bot.forms.intake.dossier_lookup)."""
     verified = tracker.get_slot(SLOT_VERIFIED) or []
     if not verified:
-        return {}
+        return None
     try:
-        return known_from_dossier(service.dossier_desk().source.get(verified[-1]))
+        return service.dossier_desk().source.get(verified[-1])
     except SourceUnavailable:
-        return {}
+        return None
 
 
 class ActionStartForm(Action):
@@ -52,8 +54,7 @@ class ActionStartForm(Action):
         entity = next((e.get("value") for e in (tracker.latest_message or {}).get("entities") or []
                        if e.get("entity") == PROCEDURE_ENTITY), None)
         try:
-            outcome = service.form_desk().start(_text(tracker), entity, tracker.get_slot(SLOT_PROCEDURE),
-                                                _known(tracker))
+            outcome = service.form_desk().start(_text(tracker), entity, tracker.get_slot(SLOT_PROCEDURE))
         except Exception:  # noqa: BLE001 - the citizen must get an answer whatever failed
             log.error("action_start_form failed", exc_info=True)
             dispatcher.utter_message(text=INTERNAL_ERROR)
@@ -79,7 +80,7 @@ class ValidateCitizenForm(FormValidationAction):
             # Called on activation too (slots set since the last message): no answer yet.
             return {}
         try:
-            outcome = service.form_desk().answer(tracker.get_slot(SLOT_STATE), value)
+            outcome = service.form_desk().answer(tracker.get_slot(SLOT_STATE), value, _dossier(tracker))
         except Exception:  # noqa: BLE001
             log.error("validate_citizen_form failed", exc_info=True)
             dispatcher.utter_message(text=INTERNAL_ERROR)

@@ -8,7 +8,7 @@ import pytest
 
 from bot.dossiers.model import from_dict
 from bot.forms.delivery import FileStore
-from bot.forms.intake import FormDesk, known_from_dossier
+from bot.forms.intake import FormDesk
 from bot.forms.profiles import ProfileStore
 from bot.forms.session import view
 from bot.forms.templates import form_for_procedure
@@ -85,23 +85,45 @@ def test_answer_without_an_open_form(desk):
     assert "không có đơn nào đang điền" in texts(desk.answer(None, "abc")).lower()
 
 
-def test_verified_dossier_prefills_the_citizen(desk):
-    dossier = from_dict({"code": "000.00.15.H30-261102-0001", "procedure_id": "hdv-noi-dia",
-                         "applicant": {"name": "Nguyễn Văn An", "phone": "0912345678", "id_number": "030095001234"},
-                         "received_at": "2026-11-02", "due_at": "2027-01-15", "status": "dang_xu_ly"})
-    known = known_from_dossier(dossier)
-    out = desk.start("điền đơn cấp đổi thẻ hướng dẫn viên", known=known)
-    assert "điền sẵn" in texts(out) and out.state["values"]
-    asked = {view(out.state).field(out.state["asking"]).profile}
-    assert not asked & set(known)
+DOSSIER = {"code": "000.00.15.H30-261102-0001", "procedure_id": "hdv-noi-dia",
+           "applicant": {"name": "Nguyễn Văn An", "phone": "0912345678", "id_number": "030095001234"},
+           "received_at": "2026-11-02", "due_at": "2027-01-15", "status": "dang_xu_ly"}
 
 
-def test_forget_needs_a_cccd_and_answers_the_same_either_way(desk):
-    assert "12 chữ số" in texts(desk.forget("xoá thông tin của tôi"))
-    desk.profiles.save("001090012345", {"full_name": "Lê Văn Bình", "cccd": "001090012345"}, consent=True)
-    first = texts(desk.forget("xoá thông tin của tôi 0010 9001 2345"))
-    assert desk.profiles.get("001090012345") is None
-    assert texts(desk.forget("xoá thông tin của tôi 001090012345")) == first
+def test_a_proved_dossier_fills_the_name_only_after_its_cccd_and_phone_are_typed(desk):
+    dossier = from_dict(DOSSIER)
+    out = desk.start("điền đơn cấp đổi thẻ hướng dẫn viên")
+    assert "Văn An" not in texts(out)  # nothing from the dossier before the citizen proves it
+    for answer in ("030095001234", "15/3/1990"):
+        out = desk.answer(out.state, answer, dossier)
+        assert "Văn An" not in texts(out) and "VĂN AN" not in texts(out)
+    out = desk.answer(out.state, "0912345678", dossier)
+    assert out.state["values"]["full_name"].upper() == "NGUYỄN VĂN AN"
+
+
+def test_a_wrong_phone_gets_nothing_from_the_dossier(desk):
+    dossier = from_dict(DOSSIER)
+    out = desk.start("điền đơn cấp đổi thẻ hướng dẫn viên")
+    for answer in ("030095001234", "15/3/1990", "0987654321"):
+        out = desk.answer(out.state, answer, dossier)
+    assert "full_name" not in out.state["values"] and "Văn An" not in texts(out).replace("Nguyễn Thị Hường", "")
+
+
+def test_other_questions_during_a_form_are_not_printed_on_it(desk):
+    state = desk.start("điền đơn karaoke").state
+    for message in ('/ask_fee{"procedure":"karaoke"}', "hồ sơ 000.00.15.H30-261102-0001 đến đâu rồi"):
+        out = desk.answer(state, message)
+        assert "Bạn đang điền" in texts(out) and out.state["values"] == state["values"]
+
+
+def test_forget_needs_cccd_and_phone_and_answers_the_same_either_way(desk):
+    assert "số điện thoại" in texts(desk.forget("xoá thông tin của tôi"))
+    desk.profiles.save("001090012345", {"full_name": "Lê Văn Bình", "cccd": "001090012345", "phone": "0912345678"},
+                       consent=True)
+    wrong = texts(desk.forget("xoá thông tin của tôi 001090012345 0987654321"))
+    assert desk.profiles.get("001090012345") is not None  # a stranger with the CCCD only cannot
+    right = texts(desk.forget("xoá thông tin của tôi 0010 9001 2345, sđt +84 912 345 678"))
+    assert desk.profiles.get("001090012345") is None and right == wrong
 
 
 def test_forms_answers_offer_to_fill_the_form(dialogue):

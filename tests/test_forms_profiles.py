@@ -24,7 +24,11 @@ def test_nothing_saved_without_consent(store):
 
 def test_saved_with_consent_and_merged(store, tmp_path):
     assert store.save(CCCD, PROFILE, consent=True)
-    assert store.save(CCCD, {"email": "huong@gmail.com", "phone": "0987654321", "gender": ""}, consent=True)
+    update = {"email": "huong@gmail.com", "phone": "0987654321", "gender": ""}
+    # Someone who was not recognised by this profile cannot change it (nor set its proof).
+    assert not store.save(CCCD, update, consent=True)
+    assert store.get(CCCD)["phone"] == PROFILE["phone"]
+    assert store.save(CCCD, update, consent=True, may_update=True)
     profile = store.get(CCCD)
     assert profile["full_name"] == "Nguyễn Thị Hường" and profile["email"] == "huong@gmail.com"
     assert profile["phone"] == "0987654321" and "gender" not in profile
@@ -34,9 +38,11 @@ def test_saved_with_consent_and_merged(store, tmp_path):
 
 def test_recognise_needs_a_matching_second_fact(store):
     store.save(CCCD, PROFILE, consent=True)
-    assert store.recognise(CCCD, {"birth_date": "1990-03-15"})["full_name"] == "Nguyễn Thị Hường"
+    # The phone is required when one is stored: a birth date is guessable (the CCCD holds the year).
+    assert store.recognise(CCCD, {"birth_date": "1990-03-15"}) is None
+    assert store.recognise(CCCD, {"birth_date": "1990-03-15", "phone": "0912345678"})["full_name"] == "Nguyễn Thị Hường"
     assert store.recognise(CCCD, {"phone": "0912345678"}) is not None
-    assert store.recognise(CCCD, {"birth_date": "1990-03-16"}) is None
+    assert store.recognise(CCCD, {"birth_date": "1990-03-16", "phone": "0912345678"}) is None
     assert store.recognise(CCCD, {}) is None
     assert store.recognise("001190099999", {"birth_date": "1990-03-15"}) is None
 

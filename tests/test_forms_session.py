@@ -70,7 +70,9 @@ def test_valid_answers_are_normalised_and_next_field_asked():
     chat.say("0011 9001 2345")
     assert chat.values["cccd"] == "001190012345" and chat.asking == "birth_date"
     chat.say("15 tháng 3 năm 1990")
-    assert chat.values["birth_date"] == "1990-03-15" and chat.asking == "full_name"
+    assert chat.values["birth_date"] == "1990-03-15" and chat.asking == "phone"  # identity first
+    chat.say("+84 912 345 678")
+    assert chat.values["phone"] == "0912345678" and chat.asking == "full_name"
 
 
 def test_invalid_answer_explains_and_asks_again():
@@ -106,6 +108,7 @@ def test_correction_by_name_reasks_that_field_then_resumes():
     chat = Chat("hdv-noi-dia")
     chat.say("001190012345")
     chat.say("15/3/1990")
+    chat.say("0912345678")
     chat.say("Nguyễn Thị Hường")
     text = chat.say("sửa ngày sinh")
     assert chat.asking == "birth_date" and "15/03/1990" in text  # shows the current value
@@ -154,7 +157,7 @@ def test_ambiguous_field_name_lists_the_candidates():
 
 def test_accented_word_that_looks_like_a_verb_is_an_answer():
     chat = Chat("hdv-noi-dia")
-    for text in ("001190012345", "15/3/1990", "Nguyễn Thị Hường", "Nữ", "bỏ qua", "bỏ qua"):
+    for text in ("001190012345", "15/3/1990", "0912345678", "Nguyễn Thị Hường", "Nữ", "bỏ qua", "bỏ qua"):
         chat.say(text)
     assert chat.asking == "permanent_address"
     chat.say("Đội 5, thôn Ea Tiêu, xã Cư Êbur, tỉnh Đắk Lắk")
@@ -163,7 +166,7 @@ def test_accented_word_that_looks_like_a_verb_is_an_answer():
 
 def test_skip_optional_field():
     chat = Chat("hdv-noi-dia")
-    for text in ("001190012345", "15/3/1990", "Nguyễn Thị Hường", "Nữ"):
+    for text in ("001190012345", "15/3/1990", "0912345678", "Nguyễn Thị Hường", "Nữ"):
         chat.say(text)
     assert chat.asking == "cccd_issue_date"
     text = chat.say("bo qua")
@@ -198,12 +201,12 @@ def test_loop_guard_required_field_explains_then_stops():
     assert chat.turn.status == "filling"
     text = chat.say("abc")
     assert chat.turn.status == "stopped" and chat.turn.done and chat.values == {}
-    assert "tạm dừng" in text and "0200 000 0000" in text
+    assert "tạm dừng" in text and "0200 123 4567" in text
 
 
 def test_loop_guard_optional_field_offers_skip_then_skips():
     chat = Chat("hdv-noi-dia")
-    for text in ("001190012345", "15/3/1990", "Nguyễn Thị Hường", "Nữ"):
+    for text in ("001190012345", "15/3/1990", "0912345678", "Nguyễn Thị Hường", "Nữ"):
         chat.say(text)
     chat.say("hôm qua")
     help_text = chat.say("hôm kia")
@@ -258,8 +261,9 @@ def test_returning_citizen_recognised_after_cccd_and_birth_date():
 def test_wrong_proof_reveals_nothing():
     chat = Chat("hdv-noi-dia", lookup=lambda cccd, proof: None)
     chat.say("001190012345")
-    text = chat.say("16/3/1990")
-    assert "nhận ra" not in text and chat.asking == "full_name"
+    chat.say("16/3/1990")
+    text = chat.say("0912345678")
+    assert "Mình đã nhận ra bạn" not in text and chat.asking == "full_name"
 
 
 def test_handle_does_not_mutate_the_given_state():

@@ -95,7 +95,8 @@ def deliver(state: Mapping[str, Any], *, files: FileStore, profiles: ProfileStor
     if profiles is not None and state.get("consent"):
         values = session.profile_values(state)
         if session.IDENTITY_KEY in values:
-            saved = profiles.save(str(values[session.IDENTITY_KEY]), values, consent=True)
+            saved = profiles.save(str(values[session.IDENTITY_KEY]), values, consent=True,
+                                  may_update=bool(state.get("recognised")))
     url = base_url or default_base_url()
     urls = [s.url(url) for s in stored]
     t = load_texts()["delivery"]
@@ -103,6 +104,8 @@ def deliver(state: Mapping[str, Any], *, files: FileStore, profiles: ProfileStor
     lines = [t["ready"], t["link"].format(label=t["pdf_label"], url=urls[0]),
              t["link"].format(label=t["docx_label"], url=urls[1]),
              t["expires"].format(time=expires.strftime("%H:%M"), date=expires.strftime("%d/%m/%Y"))]
+    if state.get("consent") and not saved:
+        lines.append(t["not_saved"])
     return Delivery([{"text": "\n".join(lines)}, {"text": checklist.as_text()}], stored, urls, checklist, saved)
 
 

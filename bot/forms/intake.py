@@ -15,15 +15,19 @@ from typing import Any, Mapping
 from bot.answers import Button, Reply
 from bot.dialogue import Dialogue
 from bot.dossiers.model import Dossier
-from bot.forms import api
+from bot.dossiers.model import find_code
+from bot.forms import api, session
 from bot.forms.delivery import FileStore
+from bot.forms.fields import check_phone
 from bot.forms.profiles import ProfileStore
 from bot.forms.templates import load_texts
 from bot.intents import PROCEDURE_ENTITY
 from bot.text import clean_input
 
 DONE = ("complete", "cancelled", "stopped")
-_CCCD_RE = re.compile(r"(?<!\d)(\d[\d .]{10,16}\d)(?!\d)")
+# 12 digits (CCCD) and a phone number, as typed: "0010 9001 2345", "+84 912 345 678".
+_CCCD_RE = re.compile(r"(?<![\d+])(?:\d[ .]?){11}\d(?!\d)")
+_PHONE_RE = re.compile(r"(?<![\d+])(?:\+84|0)(?:[ .]?\d){9,10}(?!\d)")
 
 
 @dataclass
@@ -37,12 +41,17 @@ def _reply(message: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in message.items() if k in ("text", "buttons", "attachment") and v}
 
 
-def known_from_dossier(dossier: Dossier | None) -> dict[str, str]:
-    """Profile-keyed facts from a dossier the citizen has proved is theirs."""
-    if dossier is None:
-        return {}
-    known = {"full_name": dossier.applicant_name, "phone": dossier.applicant_phone, "cccd": dossier.applicant_id_number}
-    return {k: v for k, v in known.items() if v}
+def dossier_lookup(dossier: Dossier | None):
+    """A recognition source from a dossier looked up in this conversation: once the citizen has
+    typed the dossier's CCCD *and* phone in full, its name is filled in. Nothing from the dossier
+    is shown before that: the lookup's 4 digits are not proof enough to reveal an identity."""
+    def lookup(cccd: str, proof: Mapping[str, Any]) -> dict[str, str] | None:
+        if dossier is None or not dossier.applicant_id_number or cccd != dossier.applicant_id_number:
+            return None
+        if not dossier.applicant_phone or proof.get("phone") != dossier.applicant_phone:
+            return None
+        return {"full_name": dossier.applicant_name}
+    return lookup
 
 
 class FormDesk:
@@ -92,10 +101,22 @@ class FormDesk:
 
     # ------------------------------------------------------------------ filling
 
-    def answer(self, state: Mapping[str, Any] | None, text: str) -> FormOutcome:
+    def answer(self, state: Mapping[str, Any] | None, text: str, dossier: Dossier | None = None) -> FormOutcome:
+        """One message while the form is open. `dossier`: one the citizen proved in this
+        conversation (a recognition source, see dossier_lookup)."""
         if not state or state.get("phase") in DONE:
             return FormOutcome([{"text": self.texts["no_form_open"]}])
-        turn = api.continue_form(state, text, profiles=self.profiles)
+        if text.lstrip().startswith("/") or find_code(text):
+            # An old button of another question, or a dossier code: not an answer to print on
+            # the official form.
+            form = session.view(state)
+            return FormOutcome([{"text": self.texts["busy"].format(form=form.name)}], dict(state))
+        from_dossier = dossier_lookup(dossier)
+
+        def lookup(cccd: str, proof: Mapping[str, Any]) -> dict[str, Any] | None:
+            return self.profiles.recognise(cccd, proof) or from_dossier(cccd, proof)
+
+        turn = session.handle(state, text, lookup=lookup)
         messages = [_reply(m) for m in turn.messages]
         if turn.state.get("phase") == "complete":
             delivery = api.deliver(turn.state, files=self.files, profiles=self.profiles, base_url=self.base_url,
@@ -111,7 +132,16 @@ class FormDesk:
     # ------------------------------------------------------------------ "xoá thông tin của tôi"
 
     def forget(self, text: str) -> FormOutcome:
-        m = _CCCD_RE.search(clean_input(text))
-        if not m:
+        """Delete a stored profile: the message must hold its CCCD and the phone stored with it
+        (the same proof as recognition); the reply is the same whether anything was deleted."""
+        text = clean_input(text)
+        m = _CCCD_RE.search(text)
+        cccd = re.sub(r"\D", "", m.group(0)) if m else None
+        rest = text[:m.start()] + " " + text[m.end():] if m else text
+        p = _PHONE_RE.search(rest)
+        phone = check_phone(p.group(0)) if p else None
+        if not cccd or not phone or not phone.ok:
             return FormOutcome([{"text": load_texts()["profile"]["ask_cccd"]}])
-        return FormOutcome([api.forget_citizen(m.group(1), self.profiles)])
+        if self.profiles.recognise(cccd, {"phone": phone.value}):
+            self.profiles.delete(cccd)
+        return FormOutcome([{"text": load_texts()["profile"]["deleted"]}])

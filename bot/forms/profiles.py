@@ -57,18 +57,24 @@ class ProfileStore:
     def _db(self):
         return database(self.path)
 
-    def save(self, cccd: str, values: Mapping[str, Any], consent: bool) -> bool:
-        """Remember `values` (profile key -> value) for this CCCD, merged over what was stored.
-        Without consent nothing is written and False is returned."""
+    def save(self, cccd: str, values: Mapping[str, Any], consent: bool, may_update: bool = False) -> bool:
+        """Remember `values` (profile key -> value) for this CCCD. Without consent nothing is
+        written. An existing profile is only updated (merged) when `may_update`: the citizen was
+        recognised by it in this session; otherwise anyone typing a stranger's CCCD could set
+        the proof (phone) and read the rest later. Returns whether it was written."""
         if not consent or not _CCCD_RE.match(cccd or ""):
             return False
         data = {k: v for k, v in values.items() if v not in (None, "")}
         with self._db() as db:
             table = db[TABLE]
             try:
-                data = {**json.loads(table.get(cccd)["data"]), **data}
+                stored = json.loads(table.get(cccd)["data"])
             except sqlite_utils.db.NotFoundError:
-                pass
+                stored = None
+            if stored is not None:
+                if not may_update:
+                    return False
+                data = {**stored, **data}
             now = _now()
             table.upsert({"cccd": cccd, "data": json.dumps(data, ensure_ascii=False), "consent_at": now,
                           "updated_at": now}, pk="cccd")
@@ -86,11 +92,14 @@ class ProfileStore:
                 return None
 
     def recognise(self, cccd: str, proof: Mapping[str, Any]) -> dict[str, Any] | None:
-        """The profile, only if one proof value (birth date or phone) matches the stored one."""
+        """The profile, only if the proof matches: the phone when one is stored (a birth date
+        alone is guessable, the CCCD holds the birth year), and every other proof given."""
         profile = self.get(cccd)
         if not profile:
             return None
         matched = [k for k in PROOF_KEYS if k in proof and k in profile]
+        if "phone" in profile and "phone" not in matched:
+            return None
         if matched and all(str(proof[k]) == str(profile[k]) for k in matched):
             return profile
         return None

@@ -246,16 +246,19 @@ def _prefill(form: FormView, state: dict[str, Any], known: Mapping[str, Any], to
 
 def _maybe_recognise(form: FormView, state: dict[str, Any], lookup: Lookup | None,
                      today: dt.date | None, messages: list[dict[str, Any]]) -> None:
-    """Once the CCCD and a proof (birth date or phone) are known, reuse a stored profile."""
-    if lookup is None or state["profile_checked"]:
+    """Once the CCCD and a proof (birth date, phone) are known, reuse a stored profile. Asked
+    again when a new proof arrives (a profile with a phone needs the phone: see profiles.py)."""
+    if lookup is None or state.get("recognised"):
         return
     by_profile = {f.profile: state["values"][f.key] for f in form.fields if f.profile and f.key in state["values"]}
     proof = {k: by_profile[k] for k in PROOF_KEYS if k in by_profile}
-    if IDENTITY_KEY not in by_profile or not proof:
+    if IDENTITY_KEY not in by_profile or not proof or sorted(proof) == state.get("proof_tried"):
         return
     state["profile_checked"] = True
+    state["proof_tried"] = sorted(proof)
     profile = lookup(str(by_profile[IDENTITY_KEY]), proof)
     if profile:
+        state["recognised"] = True  # may update the stored profile (profiles.save)
         filled = _prefill(form, state, profile, today)
         if filled:
             messages.append(_msg(_t("recognised", count=len(filled), fields=", ".join(filled))))
