@@ -135,7 +135,8 @@ def run(web_port: int = 8080, rasa_port: int = 5005, actions_port: int = 5055) -
         print(hint, flush=True)
     print("Starting the action server and Rasa (about 20 s)... logs: .var/log/", flush=True)
     # Download links of filled-in forms point at the gateway, which serves /files/.
-    files_url = {"VHTTDL_FILES_BASE_URL": os.environ.get("VHTTDL_FILES_BASE_URL", f"http://localhost:{web_port}")}
+    public = os.environ.get("GATEWAY_PUBLIC_URL") or f"http://localhost:{web_port}"
+    files_url = {"VHTTDL_FILES_BASE_URL": os.environ.get("VHTTDL_FILES_BASE_URL") or public}
     processes = start_servers(rasa_port, actions_port, extra_env=files_url)
     try:
         wait_until_ready(rasa_port, actions_port, processes)

@@ -17,6 +17,8 @@ def database(path: Path | str, timeout: float = 10) -> Iterator[sqlite_utils.Dat
     block ends without an exception, always closes."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.touch(mode=0o600)  # profiles and dossiers hold personal data: owner only
     db = sqlite_utils.Database(sqlite3.connect(path, timeout=timeout, check_same_thread=False))
     try:
         yield db

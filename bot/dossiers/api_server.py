@@ -6,6 +6,7 @@ benchmark talk to it on loopback, and a one-stop vendor can compare their API wi
 """
 from __future__ import annotations
 
+import hmac
 import json
 import socket
 import threading
@@ -39,7 +40,8 @@ class ContractHandler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def do_GET(self) -> None:  # noqa: N802
-        if self.token and self.headers.get("Authorization") != f"Bearer {self.token}":
+        given = (self.headers.get("Authorization") or "").encode()
+        if self.token and not hmac.compare_digest(given, f"Bearer {self.token}".encode()):
             self.send_json(HTTPStatus.UNAUTHORIZED, {"error": "unauthorized"})
             return
         prefix = "/dossiers/"

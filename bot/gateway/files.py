@@ -24,11 +24,13 @@ NOT_FOUND = "Không tìm thấy tệp, hoặc đường dẫn đã hết hạn.\
 
 
 async def download(request: web.Request) -> web.StreamResponse:
-    found = request.app[STORE_KEY].find(request.match_info["token"], request.match_info["name"])
+    store = request.app[STORE_KEY]
+    found = await asyncio.to_thread(store.find, request.match_info["token"], request.match_info["name"])
     if found is None:
         return web.Response(status=404, text=NOT_FOUND, headers={"Cache-Control": "no-store"})
     path, meta = found
-    return web.Response(body=path.read_bytes(), content_type=meta.content_type, headers={
+    return web.FileResponse(path, headers={  # streamed from disk, off the event loop
+        "Content-Type": meta.content_type,
         "Content-Disposition": f"attachment; filename=\"{meta.filename}\"; filename*=UTF-8''{quote(meta.filename)}",
         "Cache-Control": "no-store, private", "Referrer-Policy": "no-referrer",
     })
