@@ -4,7 +4,10 @@
 
 bench/data/eval_cases.yaml (68 conversations, 102 turns) was written from the research file
 only, as a stand-in for the hidden evaluation set; it was then used during development, so its
-score is optimistic. Writes the "Black-box conversations" section of docs/benchmarks.md.
+score is optimistic. bench/data/eval_cases_heldout.yaml (74 conversations, 116 turns) was
+written later by someone who saw only the research file and the public sample, never the
+project; its first-run score is the fair estimate for new phrasings. Writes the "Black-box
+conversations" section of docs/benchmarks.md.
 """
 from __future__ import annotations
 
@@ -21,9 +24,11 @@ from bench.conversations import run_cases, running_assistant  # noqa: E402
 from bench.report import write_section  # noqa: E402
 
 SETS = {"bench/data/eval_cases.yaml": ROOT / "bench" / "data" / "eval_cases.yaml",
+        "bench/data/eval_cases_heldout.yaml": ROOT / "bench" / "data" / "eval_cases_heldout.yaml",
         "tests/conversations.yml": ROOT / "tests" / "conversations.yml"}
-# The first run of eval_cases.yaml, before any change made after seeing its failures.
+# First runs, before any change made after seeing their failures.
 FIRST_RUN = "89/102 turns"
+FIRST_RUN_HELDOUT = "98/116 turns (84 %)"
 
 
 def main() -> int:
@@ -36,7 +41,10 @@ def main() -> int:
             failures += fails
     body = ("Each turn must contain the expected words (amounts, distinctive document names...) and none of the "
             f"forbidden ones. `eval_cases.yaml` scored {FIRST_RUN} on its first run; its failures were then studied "
-            "and fixed, so the figure below is optimistic.\n\n" + "\n".join(lines))
+            f"and fixed, so the figure below is optimistic. `eval_cases_heldout.yaml` scored **{FIRST_RUN_HELDOUT}** "
+            "on its first run (the fair estimate for new phrasings); general fixes were then made after reading its "
+            "failures (follow-ups that keep the procedure discussed, polite wrappers, unknown facets), so its "
+            "current score is optimistic too.\n\n" + "\n".join(lines))
     if failures:
         body += "\n\nFailures:\n\n" + "\n".join(f"- {f}" for f in failures)
     write_section("Black-box conversations", "python bench/conversations_eval.py", body)
