@@ -104,8 +104,12 @@ class Answerer:
         return lines
 
     def _unknown(self, procedure: Procedure, facet: str) -> Reply:
-        return Reply(self._r("unknown_facet", facet=self._r(f"facet_names.{facet}"),
-                             procedure=procedure.short_name, hotline=self._dept(self.department.hotline)))
+        """No verified fact for this facet: say so, then give what is known about the procedure
+        (the question may have been misread, and the overview often holds the answer)."""
+        said = self._r("unknown_facet", facet=self._r(f"facet_names.{facet}"),
+                       procedure=procedure.short_name, hotline=self._dept(self.department.hotline))
+        overview = self._overview(procedure)
+        return Reply(f"{said}\n\n{self._r('unknown_then_overview')}\n{overview.text}", overview.buttons)
 
     def _body(self, title: str, lines: list[str], uncertain: bool = False, note: str | None = None) -> list[str]:
         out = [title, *lines]

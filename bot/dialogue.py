@@ -29,6 +29,10 @@ FORM_FACETS = ("forms", "documents")  # answers that offer to fill the form in t
 # word typed with diacritics that the catalog never uses ("chiếu"), or two typed without.
 OTHER_SUBJECT = 1.0
 SURE_FACET = 0.9  # below this NLU confidence, "còn ... thì sao?" keeps the previous facet
+# In a follow-up, another procedure is taken only if it explains nearly the whole message
+# ("còn karaoke thì sao": 0.93); stray words matching elsewhere ("văn bản pháp lý nào quy
+# định": 0.72, "phải cách trường học bao xa": 0.79) keep the procedure under discussion.
+SWITCH_SCORE = 0.85
 _CHOICE_RE = re.compile(r"^(?:so|cai|lua chon|chon|muc|thu tuc)?\s*(?:thu|so)?\s*(\d)\s*$")
 
 
@@ -102,6 +106,21 @@ class Dialogue:
             return candidates[int(m.group(1)) - 1]
         return None
 
+    def _stays_with(self, context: str, match: Match, text: str) -> bool:
+        """Whether a follow-up is still about the procedure under discussion although retrieval
+        found something else: the other procedure does not explain the message well enough."""
+        discussed = self.catalog.get(context)
+        if match.kind == "found":
+            other = match.best
+            related = other.id == context or (discussed.group is not None and other.group == discussed.group)
+            return not related and match.scores[0] < SWITCH_SCORE
+        if match.kind == "ambiguous" and match.other_subject < OTHER_SUBJECT:
+            if context in {p.id for p in match.procedures}:
+                return True
+            own = self.index.search(text, within={context})
+            return own.kind in ("found", "weak") and own.scores[0] >= match.scores[0] - 0.1
+        return False
+
     def _facet_for(self, turn: Turn) -> str:
         follow_up = bool(turn.last_facet) and any(_contains(words(turn.text), p) for p in self._follow_up)
         if turn.intent == "ask_procedure":
@@ -155,9 +174,11 @@ class Dialogue:
             same_group = self.index.search(text, context=discussed.id, within=siblings)
             if same_group.kind == "found" and same_group.best.id != discussed.id:
                 return self._answered(same_group.best.id, facet, text)
+        context = turn.procedure if turn.procedure in self.catalog else None
+        if context and self._stays_with(context, match, text):
+            return self._answered(context, facet, text)
         if match.kind == "found":
             return self._answered(match.best.id, facet, text, match.alternatives)
-        context = turn.procedure if turn.procedure in self.catalog else None
         if match.kind == "ambiguous" and match.other_subject < OTHER_SUBJECT:
             return self._offer(match, facet)
         if match.other_subject >= OTHER_SUBJECT or (match.other_subject and not context):
@@ -199,4 +220,12 @@ class Dialogue:
         return Outcome([self.answerer.out_of_scope(named)], {SLOT_PENDING_FACET: None, SLOT_CANDIDATES: None})
 
     def contact(self, turn: Turn) -> Outcome:
-        return Outcome([self.answerer.department_info(self._focus(turn.text, self._contact_focus))])
+        """The department's details, unless the message names a procedure and asks nothing about
+        the department ("khách sạn 4 sao thì Sở có công nhận không?" is about the procedure)."""
+        text = clean_input(turn.text)
+        focus = self._focus(text, self._contact_focus)
+        if focus is None and has_words(text):
+            match = self.index.search(text)
+            if match.kind == "found" and match.other_subject < OTHER_SUBJECT:
+                return self._answered(match.best.id, self._focus(text, self._question_focus) or "overview", text)
+        return Outcome([self.answerer.department_info(focus)])

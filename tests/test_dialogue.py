@@ -189,3 +189,27 @@ def test_follow_up_marker_keeps_the_facet_when_the_model_is_unsure(dialogue):
     out = say(dialogue, "ask_documents", "còn tăng thêm phòng thì sao", procedure="karaoke-dieu-chinh",
               last_facet="fees", confidence=0.7)
     assert "Phí, lệ phí" in text_of(out)
+
+
+def test_a_follow_up_with_stray_words_stays_with_the_procedure_discussed(dialogue):
+    # "trường học" also names a library procedure; the conversation is about a dance hall.
+    out = say(dialogue, "ask_conditions", "phải cách trường học bao xa", procedure="vu-truong", last_facet="fees")
+    assert out.slots[SLOT_PROCEDURE] == "vu-truong"
+    out = say(dialogue, "ask_legal_basis", "văn bản pháp lý nào quy định", procedure="le-hoi-dang-ky")
+    assert out.slots[SLOT_PROCEDURE] == "le-hoi-dang-ky"
+    # ...while a message that names another procedure outright switches to it.
+    out = say(dialogue, "ask_procedure", "còn karaoke thì sao", procedure="vu-truong", last_facet="fees")
+    assert out.slots[SLOT_PROCEDURE] == "karaoke"
+
+
+def test_contact_question_that_names_a_procedure_answers_the_procedure(dialogue):
+    out = dialogue.contact(Turn("ask_contact", "Khách sạn 4 sao thì Sở có công nhận hạng không?"))
+    assert out.slots[SLOT_PROCEDURE] == "hang-luu-tru" and "trung ương" in text_of(out)
+    out = dialogue.contact(Turn("ask_contact", "số điện thoại của sở là gì"))
+    assert SLOT_PROCEDURE not in out.slots
+
+
+def test_a_facet_without_verified_facts_still_gives_what_is_known(answerer, catalog):
+    procedure = next(p for p in catalog if not p.conditions or not p.conditions.items)
+    reply = answerer.answer(procedure, "conditions").text
+    assert "chưa có thông tin đã được kiểm chứng" in reply and "Những gì mình biết" in reply
