@@ -74,6 +74,19 @@ def wait_until_ready(rasa_port: int, actions_port: int, processes: list[subproce
     raise RuntimeError(f"servers not ready after {timeout:.0f} s")
 
 
+def warm_up(rasa_port: int) -> None:
+    """One question through Rasa and the action server, so the first citizen does not wait for
+    the model's first inference and the catalog index (about 2 s on 2 cores)."""
+    import uuid
+
+    url = f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook"
+    try:
+        requests.post(url, json={"sender": f"warmup-{uuid.uuid4().hex[:8]}", "message": "phí thẻ hướng dẫn viên"},
+                      timeout=60)
+    except requests.RequestException:
+        pass  # the assistant still works; the first answer is only slower
+
+
 def stop(processes: list[subprocess.Popen]) -> None:
     for p in processes:
         if p.poll() is None:
@@ -140,6 +153,7 @@ def run(web_port: int = 8080, rasa_port: int = 5005, actions_port: int = 5055) -
     processes = start_servers(rasa_port, actions_port, extra_env=files_url)
     try:
         wait_until_ready(rasa_port, actions_port, processes)
+        warm_up(rasa_port)
     except KeyboardInterrupt:
         stop(processes)
         return 130
