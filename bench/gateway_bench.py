@@ -24,7 +24,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -36,7 +35,8 @@ sys.path.insert(0, str(ROOT))
 import requests  # noqa: E402
 
 from bench.report import write_section  # noqa: E402
-from bench.rest_bench import OURS, percentile  # noqa: E402
+from bench.load import run_load  # noqa: E402
+from bench.rest_bench import OURS  # noqa: E402
 from bot.gateway.texts import load_texts  # noqa: E402
 
 UNLIMITED = 10**9
@@ -82,31 +82,8 @@ def turn(session: requests.Session, url: str, sender: str, text: str, unavailabl
 
 
 def load(url: str, conversations: int, turns: int, unavailable: str) -> dict:
-    latencies: list[float] = []
-    outcomes: list[str] = []
-    lock = threading.Lock()
-    start = threading.Barrier(conversations)
-
-    def citizen(n: int) -> None:
-        session, sender = requests.Session(), f"web-bench-{n}-{uuid.uuid4().hex[:8]}"
-        start.wait()
-        for i in range(turns):
-            dt, outcome = turn(session, url, sender, OURS[(i + n) % len(OURS)], unavailable)
-            with lock:
-                latencies.append(dt)
-                outcomes.append(outcome)
-
-    threads = [threading.Thread(target=citizen, args=(n,)) for n in range(conversations)]
-    t0 = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - t0
-    return {"conversations": conversations, "turns": turns, "requests": len(latencies), "seconds": wall,
-            "throughput_rps": len(latencies) / wall, "p50_ms": percentile(latencies, 0.5) * 1000,
-            "p95_ms": percentile(latencies, 0.95) * 1000, "max_ms": max(latencies) * 1000,
-            "errors": outcomes.count("error"), "empty": outcomes.count("empty")}
+    return run_load(conversations, turns, lambda session, sender, n, i: turn(
+        session, url, sender, OURS[(i + n) % len(OURS)], unavailable), "web-bench")
 
 
 def serve_stand_in() -> None:

@@ -21,7 +21,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -32,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 import requests  # noqa: E402
 import yaml  # noqa: E402
 
+from bench.load import percentile, run_load  # noqa: E402
 from bench.report import write_section  # noqa: E402
 from bot.launcher import rasa_env, stop  # noqa: E402
 
@@ -52,11 +52,6 @@ BARE = ["hello", "I am sad", "yes", "great", "are you a bot?", "I am happy", "by
 TURNS_ONE = 100
 CONVERSATIONS = 20
 TURNS_EACH = 20
-
-
-def percentile(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
 
 
 def train(project: Path, out: Path, cache: Path) -> float:
@@ -119,28 +114,8 @@ def one_conversation(url: str, script: list[str]) -> dict:
 
 
 def concurrent(url: str, script: list[str]) -> dict:
-    lat: list[float] = []
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def worker(n: int) -> None:
-        session, sender = requests.Session(), f"load-{n}-{uuid.uuid4().hex[:6]}"
-        for i in range(TURNS_EACH):
-            dt, outcome = post(session, url, sender, script[(i + n) % len(script)])
-            with lock:
-                lat.append(dt)
-                outcomes.append(outcome)
-
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(CONVERSATIONS)]
-    t0 = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - t0
-    return {"conversations": CONVERSATIONS, "requests": len(lat), "seconds": wall, "throughput_rps": len(lat) / wall,
-            "p50_ms": percentile(lat, 0.5) * 1000, "p95_ms": percentile(lat, 0.95) * 1000,
-            "errors": outcomes.count("error"), "empty": outcomes.count("empty")}
+    return run_load(CONVERSATIONS, TURNS_EACH,
+                    lambda session, sender, n, i: post(session, url, sender, script[(i + n) % len(script)]), "load")
 
 
 def measure(name: str, url: str, script: list[str]) -> dict:
