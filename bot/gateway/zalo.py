@@ -21,6 +21,7 @@ import hmac
 import json
 import logging
 import time
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -110,6 +111,9 @@ class ZaloChannel:
         self.client = ZaloClient(config, self.tokens, self.session)
         self.seen = SeenEvents(core.config.state_dir / "gateway.db")
         self._tasks: set[asyncio.Task] = set()
+        # One user's messages reach Rasa in the order Zalo delivered them (events are handled
+        # concurrently across users); a lock lives only while its user has work in flight.
+        self._user_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     def check(self, body: bytes, header: str) -> tuple[int, dict[str, Any] | None]:
         """(HTTP status, event): 200 and the event if it is authentic and fresh."""
@@ -151,6 +155,13 @@ class ZaloChannel:
         user_id = str((event.get("sender") or {}).get("id") or "")
         if not user_id or (name != "user_send_text" and name not in NON_TEXT_EVENTS):
             return
+        lock = self._user_locks.get(user_id)
+        if lock is None:
+            lock = self._user_locks[user_id] = asyncio.Lock()
+        async with lock:  # FIFO
+            await self._answer(event, name, user_id)
+
+    async def _answer(self, event: dict[str, Any], name: str, user_id: str) -> None:
         texts = self.core.texts
         verdict = self.core.limiter.verdict("zalo", user_id)
         if verdict == "drop":
