@@ -85,3 +85,10 @@ class ActionDepartmentInfo(_DialogueAction):
 
     def name(self) -> Text:
         return "action_department_info"
+
+
+class ActionBotChallenge(_DialogueAction):
+    handler = Dialogue.bot_challenge
+
+    def name(self) -> Text:
+        return "action_bot_challenge"

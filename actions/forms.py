@@ -4,6 +4,7 @@ logged."""
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -11,7 +12,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.actions import INTERNAL_ERROR
+from actions.actions import INTERNAL_ERROR, turn_from_tracker
 from bot import service
 from bot.dialogue import SLOT_PROCEDURE
 from bot.dossiers.conversation import SLOT_VERIFIED
@@ -53,8 +54,15 @@ class ActionStartForm(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         entity = next((e.get("value") for e in (tracker.latest_message or {}).get("entities") or []
                        if e.get("entity") == PROCEDURE_ENTITY), None)
+        desk = service.form_desk()
+        if entity is None and not desk.asks_for_a_form(_text(tracker)):
+            # Misread as a form request: answer it as a question about the procedure instead.
+            answer = service.dialogue().respond(replace(turn_from_tracker(tracker), intent="ask_procedure"))
+            for reply in answer.replies:
+                dispatcher.utter_message(**reply.as_message())
+            return [SlotSet(SLOT_STATE, None)] + [SlotSet(k, v) for k, v in answer.slots.items()]
         try:
-            outcome = service.form_desk().start(_text(tracker), entity, tracker.get_slot(SLOT_PROCEDURE))
+            outcome = desk.start(_text(tracker), entity, tracker.get_slot(SLOT_PROCEDURE))
         except Exception:  # noqa: BLE001 - the citizen must get an answer whatever failed
             log.error("action_start_form failed", exc_info=True)
             dispatcher.utter_message(text=INTERNAL_ERROR)

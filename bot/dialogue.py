@@ -33,6 +33,9 @@ SURE_FACET = 0.9  # below this NLU confidence, "còn ... thì sao?" keeps the pr
 # ("còn karaoke thì sao": 0.93); stray words matching elsewhere ("văn bản pháp lý nào quy
 # định": 0.72, "phải cách trường học bao xa": 0.79) keep the procedure under discussion.
 SWITCH_SCORE = 0.85
+# Unrelated procedures tied at a low score share only common words ("làm hộ chiếu online phí
+# bn" ties karaoke and hotel rating at 0.67): that is no choice worth offering.
+OFFER_SCORE = 0.8
 _CHOICE_RE = re.compile(r"^(?:so|cai|lua chon|chon|muc|thu tuc)?\s*(?:thu|so)?\s*(\d)\s*$")
 
 
@@ -137,6 +140,12 @@ class Dialogue:
 
     def respond(self, turn: Turn) -> Outcome:
         """The reply to one procedure question (any ask_* intent, affirm, deny)."""
+        if turn.intent in ("affirm", "deny") and not turn.candidates:
+            # "ko"/"dc" in a real question can look like a yes or a no ("triển lãm tranh có phải
+            # xin phép ko"): a message that asks plainly about a named procedure is answered.
+            rescued = self._named_question(turn)
+            if rescued:
+                return rescued
         if turn.intent == "deny":
             return Outcome([self.answerer.deny()], {SLOT_PENDING_FACET: None, SLOT_CANDIDATES: None})
         if turn.intent == "affirm":
@@ -165,6 +174,11 @@ class Dialogue:
             within = self.index.search(text, context=turn.procedure, within=offered)
             if within.kind == "found":
                 return self._answered(within.best.id, facet, text)
+            if within.kind == "none" and self.index.search(text).kind == "none":
+                # "phí bao nhiêu?" right after a choice was offered: the same choice, for that question.
+                offered_now = [p for c in turn.candidates if (p := self.catalog.get(c))]
+                if len(offered_now) > 1:
+                    return self._offer(Match("ambiguous", tuple(offered_now), tuple(1.0 for _ in offered_now)), facet)
 
         match = self.index.search(text, context=turn.procedure)
         discussed = self.catalog.get(turn.procedure) if turn.procedure else None
@@ -174,6 +188,9 @@ class Dialogue:
             same_group = self.index.search(text, context=discussed.id, within=siblings)
             if same_group.kind == "found" and same_group.best.id != discussed.id:
                 return self._answered(same_group.best.id, facet, text)
+        if (match.kind == "ambiguous" and match.scores and match.scores[0] < OFFER_SCORE
+                and len({p.group or p.id for p in match.procedures}) > 1):
+            match = Match("none", other_subject=match.other_subject, unknown_words=match.unknown_words)
         context = turn.procedure if turn.procedure in self.catalog else None
         if context and self._stays_with(context, match, text):
             return self._answered(context, facet, text)
@@ -218,6 +235,25 @@ class Dialogue:
             # whatever the model thought.
             return self._answered(named.id, facet, text)
         return Outcome([self.answerer.out_of_scope(named)], {SLOT_PENDING_FACET: None, SLOT_CANDIDATES: None})
+
+    def _named_question(self, turn: Turn) -> Outcome | None:
+        """An answer when the message asks plainly (a question word) about a clearly named
+        procedure, or about the one under discussion; None otherwise."""
+        text = clean_input(turn.text)
+        facet = self._focus(text, self._question_focus)
+        if not facet or not has_words(text):
+            return None
+        match = self.index.search(text, context=turn.procedure)
+        if match.kind == "found" and match.other_subject < OTHER_SUBJECT:
+            return self._answered(match.best.id, facet, text)
+        if match.kind in ("none", "weak") and match.other_subject < OTHER_SUBJECT and turn.procedure in self.catalog:
+            return self._answered(turn.procedure, facet, text)
+        return None
+
+    def bot_challenge(self, turn: Turn) -> Outcome:
+        """"Bạn là ai?" - unless the message is really a question about a procedure ("ai ra quyết
+        định công nhận", "nhà hàng có ban nhạc thì có phải xin phép không")."""
+        return self._named_question(turn) or Outcome([Reply(self.answerer.phrase("bot_challenge"))])
 
     def contact(self, turn: Turn) -> Outcome:
         """The department's details, unless the message names a procedure and asks nothing about

@@ -213,3 +213,29 @@ def test_a_facet_without_verified_facts_still_gives_what_is_known(answerer, cata
     procedure = next(p for p in catalog if not p.conditions or not p.conditions.items)
     reply = answerer.answer(procedure, "conditions").text
     assert "chưa có thông tin đã được kiểm chứng" in reply and "Những gì mình biết" in reply
+
+
+def test_bot_challenge_that_is_really_a_procedure_question(dialogue):
+    out = dialogue.bot_challenge(Turn("bot_challenge", "bạn là người hay máy"))
+    assert "trợ lý tự động" in text_of(out)
+    out = dialogue.bot_challenge(Turn("bot_challenge", "ai ra quyết định công nhận", procedure="diem-du-lich"))
+    assert out.slots[SLOT_PROCEDURE] == "diem-du-lich"
+
+
+def test_affirm_or_deny_that_is_really_a_question_is_answered(dialogue):
+    out = say(dialogue, "deny", "clb mỹ thuật muốn triển lãm tranh không bán thì có phải xin phép không")
+    assert out.slots.get(SLOT_PROCEDURE, "").startswith("trien-lam")
+    out = say(dialogue, "affirm", "vâng")
+    assert SLOT_PROCEDURE not in out.slots
+
+
+def test_a_new_question_right_after_a_choice_keeps_the_choice(dialogue):
+    offered = ("bieu-dien-chap-thuan", "bieu-dien-thong-bao")
+    out = say(dialogue, "ask_time", "mất bao lâu", candidates=offered, pending_facet="documents")
+    assert [b.payload for b in buttons_of(out)] or "ngày" in text_of(out)
+    assert out.slots[SLOT_CANDIDATES] == list(offered)
+
+
+def test_unrelated_procedures_tied_on_common_words_are_not_offered(dialogue):
+    out = say(dialogue, "ask_fee", "lam ho chieu online phi bn")
+    assert "1.000.000" not in text_of(out) and "1000000" not in text_of(out)

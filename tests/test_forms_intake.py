@@ -133,3 +133,8 @@ def test_forms_answers_offer_to_fill_the_form(dialogue):
     assert form_payload("hdv-noi-dia") in [b.payload for r in out.replies for b in r.buttons]
     out = dialogue.respond(Turn("ask_fee", "phí cấp thẻ hướng dẫn viên nội địa"))
     assert not any("request_form" in b.payload for r in out.replies for b in r.buttons)
+
+
+def test_only_messages_that_ask_for_a_form_start_one(desk):
+    assert desk.asks_for_a_form("điền đơn cấp thẻ hdv giúp tôi") and desk.asks_for_a_form("lam don giup e")
+    assert not desk.asks_for_a_form("tôi là việt kiều muốn nghiên cứu sưu tầm dân ca thì phải xin phép không")

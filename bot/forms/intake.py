@@ -22,7 +22,7 @@ from bot.forms.fields import check_phone
 from bot.forms.profiles import ProfileStore
 from bot.forms.templates import load_texts
 from bot.intents import PROCEDURE_ENTITY
-from bot.text import clean_input
+from bot.text import clean_input, fold
 
 DONE = ("complete", "cancelled", "stopped")
 # 12 digits (CCCD) and a phone number, as typed: "0010 9001 2345", "+84 912 345 678".
@@ -98,6 +98,12 @@ class FormDesk:
             return self.offer()
         turn = api.start_form(procedure, known)
         return FormOutcome([_reply(m) for m in turn.messages], turn.state, {"procedure": procedure})
+
+    def asks_for_a_form(self, text: str) -> bool:
+        """Whether a message really asks for a filled form ("điền đơn", "làm đơn giúp", "tờ
+        khai"): the model sometimes reads a plain question as one."""
+        words = f" {fold(clean_input(text))} "
+        return any(f" {fold(w)} " in words for w in self.texts["request_words"])
 
     # ------------------------------------------------------------------ filling
 
