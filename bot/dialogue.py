@@ -244,10 +244,12 @@ class Dialogue:
         if not facet or not has_words(text):
             return None
         match = self.index.search(text, context=turn.procedure)
+        context = turn.procedure if turn.procedure in self.catalog else None
+        if context and match.other_subject < OTHER_SUBJECT and (
+                match.kind in ("none", "weak") or self._stays_with(context, match, text)):
+            return self._answered(context, facet, text)
         if match.kind == "found" and match.other_subject < OTHER_SUBJECT:
             return self._answered(match.best.id, facet, text)
-        if match.kind in ("none", "weak") and match.other_subject < OTHER_SUBJECT and turn.procedure in self.catalog:
-            return self._answered(turn.procedure, facet, text)
         return None
 
     def bot_challenge(self, turn: Turn) -> Outcome:
@@ -260,8 +262,10 @@ class Dialogue:
         the department ("khách sạn 4 sao thì Sở có công nhận không?" is about the procedure)."""
         text = clean_input(turn.text)
         focus = self._focus(text, self._contact_focus)
-        if focus is None and has_words(text):
+        if focus in (None, "address") and has_words(text):
+            # "nộp hồ sơ karaoke ở địa chỉ nào" is about where that procedure is submitted.
             match = self.index.search(text)
             if match.kind == "found" and match.other_subject < OTHER_SUBJECT:
-                return self._answered(match.best.id, self._focus(text, self._question_focus) or "overview", text)
+                facet = self._focus(text, self._question_focus) or ("submission" if focus else "overview")
+                return self._answered(match.best.id, facet, text)
         return Outcome([self.answerer.department_info(focus)])

@@ -239,3 +239,10 @@ def test_a_new_question_right_after_a_choice_keeps_the_choice(dialogue):
 def test_unrelated_procedures_tied_on_common_words_are_not_offered(dialogue):
     out = say(dialogue, "ask_fee", "lam ho chieu online phi bn")
     assert "1.000.000" not in text_of(out) and "1000000" not in text_of(out)
+
+
+def test_an_address_question_about_a_procedure_gets_its_submission(dialogue):
+    out = dialogue.contact(Turn("ask_contact", "cty đổi địa chỉ trụ sở thì gcn đủ đk kd thể thao phải làm lại ko"))
+    assert out.slots[SLOT_PROCEDURE].startswith("the-thao")
+    out = dialogue.contact(Turn("ask_contact", "địa chỉ của sở ở đâu"))
+    assert SLOT_PROCEDURE not in out.slots
