@@ -21,6 +21,8 @@ from bot.text import normalize
 
 FACETS = ("overview", "documents", "fees", "processing_time", "submission", "forms", "conditions", "legal_basis")
 MAX_BASIS_IN_FOOTER = 3
+OVERVIEW_DOCUMENTS = 3  # documents named in an overview
+OVERVIEW_NAME_CHARS = 90
 RECENT_CHANGE_DAYS = 366  # a fee that ended within this many days is still mentioned as "mức cũ"
 
 
@@ -41,6 +43,13 @@ class Reply:
         if self.buttons:
             message["buttons"] = [{"title": b.title, "payload": b.payload} for b in self.buttons]
         return message
+
+
+def _short(text: str, limit: int = OVERVIEW_NAME_CHARS) -> str:
+    """`text` cut at a word boundary to about `limit` characters."""
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:(") + "…"
 
 
 def money(amount: int) -> str:
@@ -290,9 +299,12 @@ class Answerer:
             lines.append(self._r(f"{o}.agency", text=self._fact(p.agency)))
         if p.documents:
             items = p.documents.items
-            first = self._mark(items[0].name, items[0].uncertain or p.documents.uncertain)
-            lines.append(self._r(f"{o}.documents", count=len(items), first=first) if len(items) > 1
-                         else self._r(f"{o}.documents_one", first=first))
+            # The first few documents, each cut short: enough to see what the dossier is about.
+            names = [self._mark(_short(d.name), d.uncertain or p.documents.uncertain)
+                     for d in items[:OVERVIEW_DOCUMENTS]]
+            more = "…" if len(items) > OVERVIEW_DOCUMENTS else ""
+            lines.append(self._r(f"{o}.documents", count=len(items), first="; ".join(names), more=more)
+                         if len(items) > 1 else self._r(f"{o}.documents_one", first=names[0]))
         fees = self.short_fees(p)
         if fees is not None:
             lines.append(self._r(f"{o}.fees", text=fees))

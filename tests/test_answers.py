@@ -134,3 +134,8 @@ def test_all_button_payloads_fit_telegram(catalog):
     for p in catalog:
         for facet in FACET_INTENTS:
             assert len(payload(facet, p.id).encode()) <= 64
+
+
+def test_overview_names_the_first_documents(answerer, catalog):
+    text = answerer.answer(catalog.get("hang-luu-tru"), "overview").text
+    assert "Đơn đề nghị công nhận hạng" in text and "Bản tự đánh giá" in text and "4 thành phần" in text
