@@ -15,9 +15,7 @@ Results: the "REST channel" section of docs/benchmarks.md and bench/results/rest
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile

@@ -1,7 +1,6 @@
 """The Rasa SDK actions, run with a real Tracker and CollectingDispatcher."""
 import logging
 
-import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 

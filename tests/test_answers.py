@@ -6,7 +6,7 @@ import re
 import pytest
 
 from bot.answers import FACETS, Answerer, money
-from bot.catalog import Fees, Fee
+from bot.catalog import Fee
 
 
 def test_money_uses_vietnamese_grouping():

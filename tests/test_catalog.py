@@ -3,7 +3,6 @@ file, line, field and reason for each kind of mistake an officer can make."""
 from __future__ import annotations
 
 import re
-import shutil
 import textwrap
 import time
 from pathlib import Path

@@ -11,7 +11,6 @@ from bot.forms.delivery import FileStore
 from bot.forms.intake import FormDesk
 from bot.forms.profiles import ProfileStore
 from bot.forms.session import view
-from bot.forms.templates import form_for_procedure
 from bot.intents import form_payload
 
 

@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from bot.answers import Button, Reply
 from bot.dialogue import Dialogue
 from bot.dossiers.model import Dossier
 from bot.dossiers.model import find_code

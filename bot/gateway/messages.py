@@ -7,7 +7,7 @@ into `Reply` objects that each channel adapter renders in its own way.
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urljoin, urlparse
 
