@@ -20,14 +20,19 @@ import argparse
 import sys
 
 
-def _catalog_check(args: argparse.Namespace) -> int:
-    from bot.catalog import check_catalog
-
-    problems = check_catalog()
+def _report(problems: list[str], where: str) -> bool:
+    """Print every problem and a count on stderr; True if there were any."""
     for p in problems:
         print(p, file=sys.stderr)
     if problems:
-        print(f"{len(problems)} problem(s) in the catalog.", file=sys.stderr)
+        print(f"{len(problems)} problem(s) in {where}.", file=sys.stderr)
+    return bool(problems)
+
+
+def _catalog_check(args: argparse.Namespace) -> int:
+    from bot.catalog import check_catalog
+
+    if _report(check_catalog(), "the catalog"):
         return 1
     from bot.catalog import load_catalog
 
@@ -142,10 +147,7 @@ def _forms_check(args: argparse.Namespace) -> int:
                 sample_values(form)
             except ValueError as exc:
                 problems.append(str(exc))
-    for p in problems:
-        print(p, file=sys.stderr)
-    if problems:
-        print(f"{len(problems)} problem(s) in data/forms/.", file=sys.stderr)
+    if _report(problems, "data/forms/"):
         return 1
     print(f"Forms OK: {len(sample_forms())} procedure forms.")
     return 0

@@ -75,6 +75,11 @@ class Dialogue:
 
     # ------------------------------------------------------------------ helpers
 
+    def _asked(self, text: str) -> str | None:
+        """The facet a plain question word asks about (data/lexicon.yml: question_focus)."""
+        key = self._focus(text, self._question_focus)
+        return "overview" if key == "authority" else key
+
     def _focus(self, text: str, table: dict[str, tuple[Phrase, ...]]) -> str | None:
         tokens = words(text)
         for name, phrases in table.items():
@@ -218,7 +223,7 @@ class Dialogue:
             return Outcome([self.answerer.bad_input()])
         match = self.index.search(text, context=turn.procedure)
         if match.kind == "found" and match.other_subject < OTHER_SUBJECT:
-            facet = turn.pending_facet or self._focus(text, self._question_focus) or "overview"
+            facet = turn.pending_facet or self._asked(text) or "overview"
             return self._answered(match.best.id, facet, text)
         return Outcome([self.answerer.fallback()])
 
@@ -229,7 +234,7 @@ class Dialogue:
         text = clean_input(turn.text)
         match = self.index.search(text)
         named = match.best if match.kind == "found" and match.other_subject < OTHER_SUBJECT else None
-        facet = self._focus(text, self._question_focus) if named else None
+        facet = self._asked(text) if named else None
         if named and facet:
             # A procedure named with a plain question word ("hồ sơ ...", "phí ...") is in scope,
             # whatever the model thought.
@@ -240,12 +245,15 @@ class Dialogue:
         """An answer when the message asks plainly (a question word) about a clearly named
         procedure, or about the one under discussion; None otherwise."""
         text = clean_input(turn.text)
-        facet = self._focus(text, self._question_focus)
-        if not facet or not has_words(text):
+        key = self._focus(text, self._question_focus)
+        if not key or not has_words(text):
             return None
+        facet = "overview" if key == "authority" else key
         match = self.index.search(text, context=turn.procedure)
         context = turn.procedure if turn.procedure in self.catalog else None
-        if context and match.other_subject < OTHER_SUBJECT and (
+        # The procedure under discussion is meant only by a specific question ("ai ra quyết
+        # định", "phí bao nhiêu"), not by a bare "thế nào" that fits any small talk.
+        if context and key != "overview" and match.other_subject < OTHER_SUBJECT and (
                 match.kind in ("none", "weak") or self._stays_with(context, match, text)):
             return self._answered(context, facet, text)
         if match.kind == "found" and match.other_subject < OTHER_SUBJECT:
@@ -266,6 +274,6 @@ class Dialogue:
             # "nộp hồ sơ karaoke ở địa chỉ nào" is about where that procedure is submitted.
             match = self.index.search(text)
             if match.kind == "found" and match.other_subject < OTHER_SUBJECT:
-                facet = self._focus(text, self._question_focus) or ("submission" if focus else "overview")
+                facet = self._asked(text) or ("submission" if focus else "overview")
                 return self._answered(match.best.id, facet, text)
         return Outcome([self.answerer.department_info(focus)])

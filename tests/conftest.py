@@ -35,3 +35,14 @@ def dialogue(answerer, index) -> Dialogue:
     from bot.forms.templates import form_for_procedure
 
     return Dialogue(answerer, index, has_form=lambda pid: form_for_procedure(pid) is not None)
+
+
+@pytest.fixture(scope="module")
+def rasa():
+    """A loopback stand-in for Rasa's REST channel (tests/gateway_fakes.py), for the gateway's
+    channel tests; the real Rasa is exercised by test_conversations.py."""
+    from tests.gateway_fakes import FakeRasa
+
+    fake = FakeRasa()
+    yield fake
+    fake.close()

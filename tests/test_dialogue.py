@@ -246,3 +246,8 @@ def test_an_address_question_about_a_procedure_gets_its_submission(dialogue):
     assert out.slots[SLOT_PROCEDURE].startswith("the-thao")
     out = dialogue.contact(Turn("ask_contact", "địa chỉ của sở ở đâu"))
     assert SLOT_PROCEDURE not in out.slots
+
+
+def test_small_talk_with_a_question_word_does_not_answer_the_procedure_discussed(dialogue):
+    out = dialogue.bot_challenge(Turn("bot_challenge", "bạn là ai thế nào", procedure="karaoke"))
+    assert "trợ lý tự động" in text_of(out) and SLOT_PROCEDURE not in out.slots

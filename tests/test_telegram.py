@@ -11,7 +11,7 @@ import requests
 
 from bot.gateway import BackgroundGateway, load_config
 from bot.gateway.texts import load_texts
-from tests.gateway_fakes import FORM_BYTES, LONG_PAYLOAD, FakeRasa, FakeTelegram, wait_for
+from tests.gateway_fakes import FORM_BYTES, LONG_PAYLOAD, FakeTelegram, wait_for
 
 TOKEN = "123456:TEST-token-do-not-log"
 SECRET = "s3cret_token-for-tests"
@@ -21,13 +21,6 @@ TEXTS = load_texts()
 def telegram_env(fake: FakeTelegram, **extra: str) -> dict[str, str]:
     return {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": fake.base_url,
             "TELEGRAM_API_BASE_FILE_URL": fake.base_file_url, **extra}
-
-
-@pytest.fixture(scope="module")
-def rasa():
-    fake = FakeRasa()
-    yield fake
-    fake.close()
 
 
 @pytest.fixture(scope="module")

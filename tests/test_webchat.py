@@ -10,7 +10,6 @@ import requests
 from bot.gateway import BackgroundGateway, load_config
 from bot.gateway.config import WEB_DIR
 from bot.gateway.texts import load_texts
-from tests.gateway_fakes import FakeRasa
 
 SENDER = "web-0123456789abcdef"
 SITE = "https://svhttdl.example.gov.vn"
@@ -20,13 +19,6 @@ TEXTS = load_texts()
 def make_config(tmp_path, rasa_url, **overrides):
     return load_config(file=tmp_path / "none.yml", env={}, port=0, rasa_url=rasa_url, state_dir=tmp_path,
                        allowed_origins=(SITE,), **overrides)
-
-
-@pytest.fixture(scope="module")
-def rasa():
-    fake = FakeRasa()
-    yield fake
-    fake.close()
 
 
 @pytest.fixture(scope="module")

@@ -16,19 +16,12 @@ from bot.gateway import BackgroundGateway, load_config
 from bot.gateway.texts import load_texts
 from bot.gateway.zalo import signature
 from bot.gateway.zalo_api import TokenRefreshError, TokenStore
-from tests.gateway_fakes import LONG_PAYLOAD, FakeRasa, FakeZalo, wait_for
+from tests.gateway_fakes import LONG_PAYLOAD, FakeZalo, wait_for
 
 APP_ID = "2553928453557884079"
 APP_SECRET = "app-secret-DO-NOT-LOG"
 OA_SECRET = "oa-secret-DO-NOT-LOG"
 TEXTS = load_texts()
-
-
-@pytest.fixture(scope="module")
-def rasa():
-    fake = FakeRasa()
-    yield fake
-    fake.close()
 
 
 @pytest.fixture

@@ -45,14 +45,17 @@ class LookupGuard:
         self.window_s = window_s
         self.lock_s = lock_s
         self.clock = clock
+        self._ready = False  # schema checked (once per process)
 
-    @staticmethod
-    def _schema(db) -> None:
+    def _schema(self, db) -> None:
+        if self._ready:
+            return
         if not db[FAILURES].exists():
             db[FAILURES].create({"key": str, "at": float})
             db[FAILURES].create_index(["key", "at"], if_not_exists=True)
         if not db[LOCKS].exists():
             db[LOCKS].create({"key": str, "until": float, "strikes": int, "since": float}, pk="key")
+        self._ready = True
 
     @staticmethod
     def keys(code: str | None, sender: str, client: str | None = None) -> list[str]:

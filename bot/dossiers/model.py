@@ -233,7 +233,8 @@ def from_dict(data: Any) -> Dossier:
     )
 
 
-def _iso(day: dt.date | None) -> str | None:
+def iso(day: dt.date | None) -> str | None:
+    """A date as YYYY-MM-DD (the contract's and the store's form), None stays None."""
     return day.isoformat() if day else None
 
 
@@ -243,11 +244,11 @@ def to_dict(d: Dossier) -> dict[str, Any]:
         "code": d.code, "procedure_id": d.procedure_id, "procedure_name": d.procedure_name or None,
         "applicant": {"name": d.applicant_name, "phone": d.applicant_phone or None,
                       "id_number": d.applicant_id_number or None},
-        "received_at": _iso(d.received_at), "due_at": _iso(d.due_at), "status": d.status,
+        "received_at": iso(d.received_at), "due_at": iso(d.due_at), "status": d.status,
         "current_step": {"name": d.current_step, "unit": d.current_unit},
-        "history": [{"step": s.name, "unit": s.unit, "started_at": _iso(s.started_at),
-                     "finished_at": _iso(s.finished_at), "note": s.note or None} for s in d.history],
-        "supplement": {"items": list(d.supplement_items), "requested_at": _iso(d.supplement_requested_at)},
-        "return_method": d.return_method, "result_ready_at": _iso(d.result_ready_at),
+        "history": [{"step": s.name, "unit": s.unit, "started_at": iso(s.started_at),
+                     "finished_at": iso(s.finished_at), "note": s.note or None} for s in d.history],
+        "supplement": {"items": list(d.supplement_items), "requested_at": iso(d.supplement_requested_at)},
+        "return_method": d.return_method, "result_ready_at": iso(d.result_ready_at),
         "updated_at": d.updated_at or None,
     }

@@ -14,12 +14,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable, Iterator
 
 import sqlite_utils
 
-from bot.dossiers.model import Dossier, Step
+from bot.dossiers.model import Dossier, Step, iso
 from bot.dossiers.source import SourceUnavailable
 from bot.storage import database
 
@@ -31,23 +32,24 @@ def _date(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
 
-def _iso(day: dt.date | None) -> str | None:
-    return day.isoformat() if day else None
-
-
 class SqliteSource:
     def __init__(self, path: Path | str):
         self.path = Path(path)
+        self._ready = False
 
-    def _db(self):
+    @contextmanager
+    def _db(self) -> Iterator[sqlite_utils.Database]:
         # A short-lived connection per call: the action server answers from several threads, and
-        # no lock is held between lookups.
-        return database(self.path)
+        # no lock is held between lookups. The schema is checked on the first call only.
+        with database(self.path) as db:
+            if not self._ready:
+                ensure_schema(db)
+                self._ready = True
+            yield db
 
     def get(self, code: str) -> Dossier | None:
         try:
             with self._db() as db:
-                ensure_schema(db)
                 rows = list(db.query(f"select * from {DOSSIERS} where code = ?", [code]))
                 if not rows:
                     return None
@@ -58,7 +60,6 @@ class SqliteSource:
 
     def count(self) -> int:
         with self._db() as db:
-            ensure_schema(db)
             return db[DOSSIERS].count
 
     def add_all(self, dossiers: Iterable[Dossier], replace: bool = False) -> int:
@@ -66,7 +67,6 @@ class SqliteSource:
         error unless `replace`."""
         dossiers = list(dossiers)
         with self._db() as db:
-            ensure_schema(db)
             with db.conn:  # one transaction: all dossiers or none
                 if not replace:
                     codes = [d.code for d in dossiers]
@@ -82,7 +82,7 @@ class SqliteSource:
                         db.execute(f"delete from {STEPS} where dossier_code = ?", [d.code])
                 db[STEPS].insert_all(
                     {"dossier_code": d.code, "seq": i, "step": s.name, "unit": s.unit,
-                     "started_at": _iso(s.started_at), "finished_at": _iso(s.finished_at), "note": s.note}
+                     "started_at": iso(s.started_at), "finished_at": iso(s.finished_at), "note": s.note}
                     for d in dossiers for i, s in enumerate(d.history))
         return len(dossiers)
 
@@ -92,7 +92,6 @@ class SqliteSource:
         if limit:
             sql += f" limit {int(limit)}"
         with self._db() as db:
-            ensure_schema(db)
             rows = list(db.query(sql, params))
         for row in rows:
             yield _from_row(row, [])
@@ -118,11 +117,11 @@ def _to_row(d: Dossier) -> dict:
     return {
         "code": d.code, "procedure_id": d.procedure_id, "procedure_name": d.procedure_name,
         "applicant_name": d.applicant_name, "applicant_phone": d.applicant_phone,
-        "applicant_id_number": d.applicant_id_number, "received_at": _iso(d.received_at),
-        "due_at": _iso(d.due_at), "status": d.status, "current_step": d.current_step,
+        "applicant_id_number": d.applicant_id_number, "received_at": iso(d.received_at),
+        "due_at": iso(d.due_at), "status": d.status, "current_step": d.current_step,
         "current_unit": d.current_unit, "supplement_items": json.dumps(list(d.supplement_items), ensure_ascii=False),
-        "supplement_requested_at": _iso(d.supplement_requested_at), "return_method": d.return_method,
-        "result_ready_at": _iso(d.result_ready_at), "updated_at": d.updated_at,
+        "supplement_requested_at": iso(d.supplement_requested_at), "return_method": d.return_method,
+        "result_ready_at": iso(d.result_ready_at), "updated_at": d.updated_at,
     }
 
 

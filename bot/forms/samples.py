@@ -54,7 +54,7 @@ def sample_state(form: FormView) -> dict[str, Any]:
     """A completed session state for the sample values (what `api.deliver` expects)."""
     return {"v": 1, "form": form.id, "procedure": form.procedure_id, "phase": "complete", "asking": None,
             "values": sample_values(form), "skipped": [], "failures": {}, "prefilled": [],
-            "profile_checked": True, "consent": False}
+            "proof_tried": [], "recognised": False, "consent": False}
 
 
 def render_samples(out_dir: Path | None = None) -> list[Path]:

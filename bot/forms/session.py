@@ -11,9 +11,10 @@ replica can take the next message. Its shape:
 
     {"v": 1, "form": "hdv-cap-the", "procedure": "hdv-noi-dia",
      "phase": "filling", "asking": "birth_date",
-     "values": {"cccd": "001190012345", ...},   # normalised (ISO dates, digit strings, ints)
+     "values": {"cccd": "<12 digits>", ...},   # normalised (ISO dates, digit strings, ints)
      "skipped": ["email"], "failures": {"birth_date": 1},
-     "prefilled": ["full_name"], "profile_checked": false, "consent": null}
+     "prefilled": ["full_name"], "proof_tried": ["birth_date"], "recognised": false,
+     "consent": null}
 
 Rules: the bot asks only what is missing; each answer is validated; "sửa ngày sinh" (optionally
 "… thành 16/3/1990") corrects a field; "bỏ qua" skips an optional one; "huỷ"/"thôi" cancels and
@@ -254,7 +255,6 @@ def _maybe_recognise(form: FormView, state: dict[str, Any], lookup: Lookup | Non
     proof = {k: by_profile[k] for k in PROOF_KEYS if k in by_profile}
     if IDENTITY_KEY not in by_profile or not proof or sorted(proof) == state.get("proof_tried"):
         return
-    state["profile_checked"] = True
     state["proof_tried"] = sorted(proof)
     profile = lookup(str(by_profile[IDENTITY_KEY]), proof)
     if profile:
@@ -279,7 +279,7 @@ def start(form: FormView, known: Mapping[str, Any] | None = None, today: dt.date
     state: dict[str, Any] = {
         "v": STATE_VERSION, "form": form.id, "procedure": form.procedure_id, "phase": "filling", "asking": None,
         "values": dict(form.variant.fixed), "skipped": [], "failures": {}, "prefilled": [],
-        "profile_checked": False, "consent": None,
+        "proof_tried": [], "recognised": False, "consent": None,
     }
     messages = [_msg(_t("start", form=form.name))]
     if known:
