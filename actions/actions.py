@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import abc
 import logging
+from dataclasses import replace
 from typing import Any, Callable, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
@@ -21,6 +22,22 @@ INTERNAL_ERROR = ("Xin lỗi, hệ thống đang gặp sự cố khi xử lý c�
                   "hoặc gọi đường dây nóng của Sở để được hỗ trợ.")
 
 
+def verified_dossier(tracker: Tracker):
+    """The dossier this conversation looked up and proved (the code under discussion is among
+    the verified ones), fetched again from the source; None when there is none or the source is
+    down. Only codes are kept in slots, never the dossier itself."""
+    from bot.dossiers.conversation import SLOT_CODE, SLOT_VERIFIED
+    from bot.dossiers.source import SourceUnavailable
+
+    code, verified = tracker.get_slot(SLOT_CODE), tracker.get_slot(SLOT_VERIFIED) or []
+    if not isinstance(code, str) or code not in verified:
+        return None
+    try:
+        return service.dossier_desk().source.get(code)
+    except SourceUnavailable:
+        return None
+
+
 def turn_from_tracker(tracker: Tracker) -> Turn:
     message = tracker.latest_message or {}
     entity = next((e.get("value") for e in message.get("entities") or []
@@ -34,7 +51,15 @@ def turn_from_tracker(tracker: Tracker) -> Turn:
         pending_facet=tracker.get_slot(SLOT_PENDING_FACET),
         candidates=tuple(tracker.get_slot(SLOT_CANDIDATES) or ()),
         confidence=float((message.get("intent") or {}).get("confidence") or 1.0),
+        dossier=verified_dossier(tracker),
     )
+
+
+def send(dispatcher: CollectingDispatcher, outcome: Outcome) -> List[Dict[Text, Any]]:
+    """Say the outcome's replies; its slots as events."""
+    for reply in outcome.replies:
+        dispatcher.utter_message(**reply.as_message())
+    return [SlotSet(name, value) for name, value in outcome.slots.items()]
 
 
 class _DialogueAction(Action, abc.ABC):
@@ -54,9 +79,7 @@ class _DialogueAction(Action, abc.ABC):
             log.exception("%s failed (conversation %s)", self.name(), tracker.sender_id)
             dispatcher.utter_message(text=INTERNAL_ERROR)
             return []
-        for reply in outcome.replies:
-            dispatcher.utter_message(**reply.as_message())
-        return [SlotSet(name, value) for name, value in outcome.slots.items()]
+        return send(dispatcher, outcome)
 
 
 class ActionAnswer(_DialogueAction):
@@ -92,3 +115,38 @@ class ActionBotChallenge(_DialogueAction):
 
     def name(self) -> Text:
         return "action_bot_challenge"
+
+
+def answer_aside(tracker: Tracker, procedure_id: str | None) -> Outcome | None:
+    """A question asked in the middle of a form or a check ("à mà phí bao nhiêu?"), answered
+    about the procedure being filled or checked; None when the message is not such a question
+    (it is then the answer the form is waiting for)."""
+    turn = turn_from_tracker(tracker)
+    dialogue = service.dialogue()
+    if not dialogue.asks_aside(turn):
+        return None
+    return dialogue.respond(replace(turn, procedure=procedure_id or turn.procedure, candidates=(),
+                                    pending_facet=None))
+
+
+# Greeting, thanks, goodbye: the canned reply of data/replies.yml (small_talk), unless the
+# message is really a question ("cảm ơn, còn thẻ quốc tế thì phí bao nhiêu?").
+SMALL_TALK = ("greet", "goodbye", "thank")
+
+
+class ActionSmallTalk(Action):
+    def name(self) -> Text:
+        return "action_small_talk"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        turn = turn_from_tracker(tracker)
+        try:
+            outcome = service.dialogue().small_talk(turn)
+        except Exception:  # noqa: BLE001 - small talk falls back to its canned reply
+            log.exception("action_small_talk failed (conversation %s)", tracker.sender_id)
+            outcome = None
+        if outcome is not None:
+            return send(dispatcher, outcome)
+        kind = turn.intent if turn.intent in SMALL_TALK else "greet"
+        dispatcher.utter_message(text=service.dialogue().answerer.phrase(f"small_talk.{kind}"))
+        return []

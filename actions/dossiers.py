@@ -6,10 +6,9 @@ import logging
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.actions import INTERNAL_ERROR
+from actions.actions import INTERNAL_ERROR, send, turn_from_tracker
 from bot import service
 from bot.dossiers.conversation import SLOT_CODE, SLOT_VERIFIED, DossierTurn
 from bot.dossiers.model import normalize_code
@@ -47,11 +46,14 @@ class ActionDossierStatus(Action):
             client=_client(tracker),
         )
         try:
-            outcome = service.dossier_desk().respond(turn)
+            outcome = None
+            if not turn.code and not turn.last_digits and not turn.pending_code:
+                # No code, no digits, no lookup going on: the model may have misread a question
+                # about procedures ("hồ sơ karaoke hay bị bổ sung vì sao") as a lookup.
+                outcome = service.dialogue().dossier_question(turn_from_tracker(tracker))
+            outcome = outcome or service.dossier_desk().respond(turn)
         except Exception:  # noqa: BLE001 - the citizen must get an answer whatever failed
             log.error("action_dossier_status failed", exc_info=True)
             dispatcher.utter_message(text=INTERNAL_ERROR)
             return []
-        for reply in outcome.replies:
-            dispatcher.utter_message(**reply.as_message())
-        return [SlotSet(name, value) for name, value in outcome.slots.items()]
+        return send(dispatcher, outcome)

@@ -12,12 +12,13 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.actions import INTERNAL_ERROR, turn_from_tracker
+from actions.actions import INTERNAL_ERROR, answer_aside, send, turn_from_tracker
 from bot import service
 from bot.dialogue import SLOT_PROCEDURE
 from bot.dossiers.conversation import SLOT_VERIFIED
 from bot.dossiers.source import SourceUnavailable
 from bot.dossiers.model import Dossier
+from bot.forms import session
 from bot.forms.intake import FormOutcome
 from bot.intents import PROCEDURE_ENTITY
 
@@ -87,8 +88,15 @@ class ValidateCitizenForm(FormValidationAction):
         if not isinstance(value, str):
             # Called on activation too (slots set since the last message): no answer yet.
             return {}
+        state = tracker.get_slot(SLOT_STATE)
         try:
-            outcome = service.form_desk().answer(tracker.get_slot(SLOT_STATE), value, _dossier(tracker))
+            aside = answer_aside(tracker, (state or {}).get("procedure"))
+            if aside is not None:  # "à mà phí bao nhiêu?": answer it, then ask the same field again
+                send(dispatcher, aside)
+                for message in session.reprompt(state):
+                    dispatcher.utter_message(**message)
+                return {SLOT_ANSWER: None, SLOT_STATE: state}
+            outcome = service.form_desk().answer(state, value, _dossier(tracker))
         except Exception:  # noqa: BLE001
             log.error("validate_citizen_form failed", exc_info=True)
             dispatcher.utter_message(text=INTERNAL_ERROR)
@@ -113,8 +121,13 @@ class ActionForgetProfile(Action):
         return "action_forget_profile"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        desk = service.form_desk()
+        if not desk.asks_to_forget(_text(tracker)):
+            # Misread as a deletion request: answer it as a question about procedures instead.
+            answer = service.dialogue().respond(replace(turn_from_tracker(tracker), intent="ask_procedure"))
+            return send(dispatcher, answer)
         try:
-            _say(dispatcher, service.form_desk().forget(_text(tracker)))
+            _say(dispatcher, desk.forget(_text(tracker)))
         except Exception:  # noqa: BLE001
             log.error("action_forget_profile failed", exc_info=True)
             dispatcher.utter_message(text=INTERNAL_ERROR)

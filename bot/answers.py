@@ -224,16 +224,30 @@ class Answerer:
         if channels is None:
             return self._unknown(p, "submission")
         lead = []  # a yes/no first when the question was about one channel
-        if focus == "post":
+        if focus in ("result_post", "result_online"):
+            kind = focus.split("_")[1]
+            d = p.result_delivery
+            offered = bool(d and d.offers(kind))
+            text = self._r(f"result_delivery.{'yes' if offered else 'no'}_{kind}", hotline=self._dept(self.department.hotline))
+            lead.append(self._mark(text, offered and kind in d.uncertain_kinds))
+        elif focus == "post":
             lead.append(self._r("submission.yes_post") if channels.of_kind("post") else self._r("submission.no_post"))
         elif focus == "online":
             online = channels.of_kind("online")
             level = next((c.online_level for c in online if c.online_level), None)
             shown = self._r("submission.online_level", level=self._r(f"submission.online_levels.{level}")) if level else ""
             lead.append(self._r("submission.yes_online", level=shown) if online else self._r("submission.no_online"))
-        body = self._body(self._r("submission.title", procedure=p.short_name), self.submission_lines(p, focus),
-                          channels.uncertain, channels.note)
+        lines = self.submission_lines(p, focus if focus in ("post", "online", "in_person") else None)
+        if p.result_delivery:
+            lines.append(self.result_delivery_line(p))
+        body = self._body(self._r("submission.title", procedure=p.short_name), lines, channels.uncertain, channels.note)
         return Reply("\n".join(lead + body + self._footer(p)))
+
+    def result_delivery_line(self, p: Procedure) -> str:
+        """"• Nhận kết quả: trực tiếp tại nơi nộp, qua bưu chính công ích (cần Sở xác nhận lại)"."""
+        d = p.result_delivery
+        kinds = ", ".join(self._mark(self._r(f"result_delivery.kinds.{k}"), k in d.uncertain_kinds) for k in d.kinds)
+        return self._r("result_delivery.line", kinds=kinds)
 
     def submission_lines(self, p: Procedure, focus: str | None = None) -> list[str]:
         """One line per submission channel (the `focus` kind first), each followed by the
@@ -325,7 +339,72 @@ class Answerer:
                         for f in self.replies["facet_buttons"]) if details else ()
         return Reply("\n".join(lines + self._footer(p)), buttons)
 
+    def _detail_text(self, facet: str, source: Any, text: str) -> str:
+        """One fact as shown in a detail answer, rendered as the facet answers render it."""
+        if facet == "documents":
+            extras = [self._r(f"documents.kinds.{source.kind}")] if source.kind else []
+            if source.count:
+                extras.append(self._r("documents.count", count=source.count))
+            if source.form:
+                extras.append(self._r("documents.form", form=source.form))
+            return source.name + (f" ({'; '.join(extras)})" if extras else "")
+        if facet == "fees":
+            return f"{source.name}: {self.fee_value(source, mark=False)}"
+        if facet == "submission":
+            return f"{self._r(f'submission.kinds.{source.kind}')} — {source.text}"
+        return text
+
     # ------------------------------------------------------------------ public API
+
+    def detail(self, procedure: Procedure, hits: list[Any]) -> Reply:
+        """The fact(s) that answer a detail question (bot.facts), each marked when uncertain."""
+        lines = [self._r("detail.title", procedure=procedure.short_name)]
+        basis: list[str] = []
+        for hit in hits:
+            f = hit.fact
+            label = self._r(f"detail.labels.{f.facet}")
+            lines.append(self._r("detail.item", label=label,
+                                 text=self._mark(self._detail_text(f.facet, f.source, f.text).rstrip("."), f.uncertain)))
+            if f.facet == "fees" and f.source.basis:
+                basis.append(f.source.basis)
+        lines.append(self._r("detail.more"))
+        buttons = tuple(Button(self._r(f"facet_buttons.{k}"), payload(k, procedure.id)) for k in self.replies["facet_buttons"])
+        return Reply("\n".join(lines + self._footer(procedure, basis or None)), buttons)
+
+    def detail_unknown(self, procedure: Procedure, known: Reply) -> Reply:
+        """A detail the catalog does not hold: say so, give the hotline, then what is known."""
+        said = " ".join(self._r("detail.not_found", procedure=procedure.short_name,
+                                hotline=self._dept(self.department.hotline)).split())
+        return Reply(f"{said}\n{known.text}", known.buttons)
+
+    def supplement_advice(self, procedure: Procedure | None, check_payload: str | None = None) -> Reply:
+        """Why dossiers are sent back for bổ sung: the procedure's points to check, or the
+        general reasons when no procedure is known."""
+        advice = "supplement_advice"
+        check = (Button(self._r(f"{advice}.check_button"), check_payload),) if check_payload else ()
+        if procedure is None:
+            text = " ".join(self._r(f"{advice}.general").split()) + "\n" + self._r(f"{advice}.ask_procedure")
+            return Reply(text, self.popular())
+        if not procedure.common_mistakes:
+            docs = self._documents(procedure) if procedure.documents else self._overview(procedure)
+            return Reply(self._r(f"{advice}.none", procedure=procedure.short_name) + "\n" + docs.text, check)
+        lines = [self._r(f"{advice}.title", procedure=procedure.short_name)]
+        lines += [f"• {self._fact(m)}" for m in procedure.common_mistakes]
+        return Reply("\n".join(lines + self._footer(procedure)), check)
+
+    def other_agency(self, agency: Any, offered: Procedure | None = None) -> Reply:
+        """A procedure of another agency (bot.agencies): who handles it and the national portal;
+        `offered`, a procedure of ours the message also named, stays one tap away."""
+        lines = [self._r("agency.text", name=agency.name, department=self.department.name,
+                         agency=self._mark(agency.agency, agency.uncertain))]
+        if agency.how:
+            lines.append(self._r("agency.how", how=agency.how.rstrip(".")))
+        lines.append(self._r("agency.portal", national_portal=self.department.national_portal))
+        buttons: tuple[Button, ...] = ()
+        if offered is not None:
+            lines.append(self._r("agency.also", procedure=offered.short_name))
+            buttons = (Button(offered.short_name, payload("overview", offered.id)),)
+        return Reply("\n".join(lines), buttons)
 
     def answer(self, procedure: Procedure, facet: str, focus: str | None = None) -> Reply:
         """The reply about one facet of one procedure. `focus` ("post"/"online"/"in_person")
@@ -417,8 +496,12 @@ class Answerer:
     def deny(self) -> Reply:
         return Reply(self._r("deny"), self.popular())
 
-    def nothing_pending(self) -> Reply:
-        return Reply(self._r("affirm_nothing_pending"))
+    def nothing_pending(self, discussed: Procedure | None = None) -> Reply:
+        """A yes when nothing was asked: what to ask next about the procedure discussed, if any."""
+        if discussed is None:
+            return Reply(self._r("affirm_nothing_pending"))
+        return Reply(self._r("affirm_discussed", procedure=discussed.short_name),
+                     tuple(Button(self._r(f"facet_buttons.{f}"), payload(f, discussed.id)) for f in self.replies["facet_buttons"]))
 
     def department_info(self, focus: str | None = None) -> Reply:
         d = self.department

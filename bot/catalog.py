@@ -43,6 +43,15 @@ class Fact:
 
 
 @dataclass(frozen=True)
+class ProcessingTime(Fact):
+    """The processing time as the source writes it, plus its main figure when it has one, so
+    that procedures can be compared ("thủ tục nào nhanh nhất")."""
+
+    days: int | None = None
+    working_days: bool = False
+
+
+@dataclass(frozen=True)
 class Document:
     name: str
     kind: str | None = None
@@ -112,6 +121,18 @@ class Channels:
 
 
 @dataclass(frozen=True)
+class ResultDelivery:
+    """How the result can reach the citizen: `kinds` among in_person, post, online."""
+
+    kinds: tuple[str, ...]
+    uncertain_kinds: tuple[str, ...] = ()  # kinds the research does not confirm
+    note: str | None = None
+
+    def offers(self, kind: str) -> bool:
+        return kind in self.kinds
+
+
+@dataclass(frozen=True)
 class FactList:
     items: tuple[Fact, ...]
     uncertain: bool = False
@@ -152,15 +173,17 @@ class Procedure:
     agency: Fact | None = None
     applies_to: Fact | None = None
     documents: Documents | None = None
-    processing_time: Fact | None = None
+    processing_time: ProcessingTime | None = None
     fees: Fees | None = None
     channels: Channels | None = None
     result: Fact | None = None
+    result_delivery: ResultDelivery | None = None
     conditions: FactList | None = None
     forms: Forms | None = None
     lien_thong: Fact | None = None
     related: tuple[Fact, ...] = ()
     notes: tuple[Fact, ...] = ()
+    common_mistakes: tuple[Fact, ...] = ()  # what to check so the dossier is not sent back for bổ sung
     research_ref: str | None = None
 
     @property
@@ -313,8 +336,8 @@ class _Reader:
 _TOP_FIELDS = {
     "id", "code", "code_uncertain", "code_note", "portal_url", "name", "short_name", "aliases",
     "group", "variant", "field", "level", "agency", "applies_to", "documents", "processing_time",
-    "fees", "channels", "result", "conditions", "forms", "legal_basis", "lien_thong", "related",
-    "notes", "research_ref", "sources", "verified",
+    "fees", "channels", "result", "result_delivery", "conditions", "forms", "legal_basis", "lien_thong", "related",
+    "notes", "common_mistakes", "research_ref", "sources", "verified",
 }
 _FACET = {"items", "uncertain", "note"}
 
@@ -411,6 +434,49 @@ def _parse_channels(r: _Reader, value: Any) -> Channels | None:
         r.problem("channels.items", "must list at least one channel (leave `channels` out when none is known)")
     return Channels(tuple(channels), r.flag(data, "uncertain", "channels.uncertain"), r.text(data, "note", "channels.note"),
                     data.get("at_department", True) is not False)
+
+
+def _parse_processing_time(r: _Reader, value: Any) -> ProcessingTime | None:
+    if isinstance(value, str):
+        fact = r.fact(value, "processing_time")
+        return ProcessingTime(fact.text) if fact else None
+    data = r.mapping(value, "processing_time", {"text", "uncertain", "note", "days", "working_days"})
+    if data is None:
+        return None
+    fact = r.fact({k: v for k, v in data.items() if k in ("text", "uncertain", "note")}, "processing_time")
+    days = data.get("days")
+    if days is not None and (not isinstance(days, int) or isinstance(days, bool) or days < 1):
+        r.problem("processing_time.days", "must be a whole number of days (the main figure of `text`)")
+        days = None
+    if days is not None and fact and days not in {int(n) for n in re.findall(r"\d+", fact.text)}:
+        r.problem("processing_time.days", f"{days} does not appear in `text` (never invent a number)")
+    working = r.flag(data, "working_days", "processing_time.working_days")
+    if fact is None:
+        return None
+    return ProcessingTime(fact.text, fact.uncertain, fact.note, days, working)
+
+
+def _parse_result_delivery(r: _Reader, value: Any) -> ResultDelivery | None:
+    data = r.mapping(value, "result_delivery", {"items", "note"})
+    if data is None:
+        return None
+    kinds, doubtful = [], []
+    for i, item in enumerate(r.items(data, "result_delivery")):
+        path = f"result_delivery.items[{i}]"
+        if isinstance(item, str):
+            item = {"kind": item}
+        d = r.mapping(item, path, {"kind", "uncertain"})
+        if d is None:
+            continue
+        if d.get("kind") not in CHANNEL_KINDS:
+            r.problem(f"{path}.kind", f"must be one of {', '.join(CHANNEL_KINDS)}")
+            continue
+        kinds.append(d["kind"])
+        if r.flag(d, "uncertain", f"{path}.uncertain"):
+            doubtful.append(d["kind"])
+    if not kinds:
+        r.problem("result_delivery.items", "must list at least one way (leave `result_delivery` out when none is known)")
+    return ResultDelivery(tuple(kinds), tuple(doubtful), r.text(data, "note", "result_delivery.note"))
 
 
 def _parse_forms(r: _Reader, value: Any) -> Forms | None:
@@ -525,15 +591,17 @@ def _parse_procedure(file: Path, lexicon: Lexicon, problems: list[Problem]) -> P
         agency=optional("agency", lambda v: r.fact(v, "agency")),
         applies_to=optional("applies_to", lambda v: r.fact(v, "applies_to")),
         documents=optional("documents", lambda v: _parse_documents(r, v)),
-        processing_time=optional("processing_time", lambda v: r.fact(v, "processing_time")),
+        processing_time=optional("processing_time", lambda v: _parse_processing_time(r, v)),
         fees=optional("fees", lambda v: _parse_fees(r, v)),
         channels=optional("channels", lambda v: _parse_channels(r, v)),
         result=optional("result", lambda v: r.fact(v, "result")),
+        result_delivery=optional("result_delivery", lambda v: _parse_result_delivery(r, v)),
         conditions=optional("conditions", lambda v: _parse_fact_list(r, v, "conditions")),
         forms=optional("forms", lambda v: _parse_forms(r, v)),
         lien_thong=optional("lien_thong", lambda v: r.fact(v, "lien_thong")),
         related=r.facts(data.get("related"), "related"),
         notes=r.facts(data.get("notes"), "notes"),
+        common_mistakes=r.facts(data.get("common_mistakes"), "common_mistakes"),
         research_ref=r.text(data, "research_ref", "research_ref"),
     )
     if procedure.verified > dt.date.today():

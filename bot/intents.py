@@ -18,11 +18,17 @@ PROCEDURE_ENTITY = "procedure"
 
 
 FORM_INTENT = "request_form"  # "điền đơn giúp tôi": the form filler (bot/forms)
+CHECK_INTENT = "check_dossier"  # "kiểm tra giúp hồ sơ của tôi đủ chưa": the pre-submission check (bot/precheck)
 
 
 def form_payload(procedure_id: str) -> str:
     """The button that starts filling the procedure's form: /request_form{"procedure":"karaoke"}."""
     return f"/{FORM_INTENT}{json.dumps({PROCEDURE_ENTITY: procedure_id}, separators=(',', ':'))}"
+
+
+def check_payload(procedure_id: str) -> str:
+    """The button that starts the pre-submission check: /check_dossier{"procedure":"karaoke"}."""
+    return f"/{CHECK_INTENT}{json.dumps({PROCEDURE_ENTITY: procedure_id}, separators=(',', ':'))}"
 
 
 def payload(facet: str, procedure_id: str) -> str:

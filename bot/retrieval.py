@@ -20,9 +20,11 @@ How it works (matching is on folded text, so case, diacritics and tone placement
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Iterable, Literal
 
 from rapidfuzz import fuzz, process
@@ -45,6 +47,8 @@ MAX_CHOICES = 5
 LOW_SCORE_SHARE = 0.5  # a group member scoring under half the best one is not offered
 DEFAULT_ACTION = "cap-moi"  # answered when a question about a group states no action
 UNKNOWN_WEIGHT = 1.0  # IDF given to a message word the catalog never uses
+# ... typed without diacritics: often a chat filler the stop list lacks ("chao", "het", "thi tran")
+UNKNOWN_CHAT = 0.5
 ACCENT_MISMATCH = 0.3  # share of a word's weight when only its unaccented form matches
 AMBIGUOUS_STOP = 0.5  # share for a word typed without diacritics that may be a filler ("the")
 ACTION_WORD = 0.3  # share for action keywords ("cấp lại") and generic words ("gửi") in topic scoring
@@ -66,6 +70,7 @@ class Match:
     unknown_words: tuple[str, ...] = ()  # content words the catalog never uses ("hộ chiếu")
     other_subject: float = 0.0  # evidence that the message is about something else (>= 1: likely)
     alternatives: tuple[Procedure, ...] = ()  # with "found": other variants worth offering
+    mass: float = 0.0  # IDF mass of the message words the best candidate explains (its evidence)
 
     @property
     def best(self) -> Procedure | None:
@@ -92,6 +97,7 @@ class _Entry:
     aliases: tuple[frozenset[str], ...]  # folded tokens per alias
     vocabulary: frozenset[str]  # folded
     accented: frozenset[str]  # the same words as the catalog writes them
+    pairs: frozenset[tuple[str, str]] = frozenset()  # adjacent folded words of its names and aliases
 
 
 @dataclass(frozen=True)
@@ -124,7 +130,8 @@ class ProcedureIndex:
             alias_tokens = [self._alias_tokens(a) for a in (p.name, p.short_name, *p.aliases)]
             aliases = tuple(frozenset(t.folded for t in a) for a in alias_tokens if a)
             accented = frozenset(t.accented for a in alias_tokens for t in a if t.accented)
-            entries.append(_Entry(p, aliases, frozenset().union(*aliases), accented))
+            pairs = frozenset((a[i].folded, a[i + 1].folded) for a in alias_tokens for i in range(len(a) - 1))
+            entries.append(_Entry(p, aliases, frozenset().union(*aliases), accented, pairs))
         self._entries = entries
         self._entry = {e.procedure.id: e for e in entries}
         self._accented = frozenset().union(*(e.accented for e in entries))
@@ -211,9 +218,11 @@ class ProcedureIndex:
         for i, w in content:
             t = w.folded
             # Only words typed without diacritics are corrected: a word typed with them that
-            # the catalog does not know ("chiếu") is another word, not a typo. Typos rarely
+            # the catalog does not know ("chiếu") is another word, not a typo; so is a real
+            # Vietnamese syllable typed without them ("trieu" is triệu, not "tieu"). Typos rarely
             # change the first letter.
-            if w.accented is None and t not in self._idf and len(t) >= TYPO_MIN_LEN and not t.isdigit():
+            if (w.accented is None and t not in self._idf and len(t) >= TYPO_MIN_LEN and not t.isdigit()
+                    and t not in vietnamese_syllables()):
                 hit = process.extractOne(t, self._by_initial.get(t[0], ()), scorer=fuzz.ratio, score_cutoff=TYPO_SCORE)
                 if hit:
                     t = hit[0]
@@ -228,7 +237,7 @@ class ProcedureIndex:
 
     def _score(self, tokens: list[_Token]) -> dict[str, _Scored]:
         unique = list({(t.folded, t.accented): t for t in tokens}.values())
-        total = sum(t.weight * self._idf.get(t.folded, UNKNOWN_WEIGHT) for t in unique)
+        total = sum(t.weight * self._idf.get(t.folded, _unknown_weight(t)) for t in unique)
         known = {t.folded for t in unique if t.folded in self._idf}
         if not known:
             return {}
@@ -358,9 +367,15 @@ class ProcedureIndex:
                     return replace(m, alternatives=())
         if not scored:
             return Match("none")
-
         best_id, best = max(scored.items(), key=lambda kv: kv[1].score)
+        return replace(self._decide(words, tokens, scored, best_id, best, context, allowed), mass=best.mass)
+
+    def _decide(self, words: list[_Word], tokens: list[_Token], scored: dict[str, _Scored], best_id: str,
+                best: _Scored, context: Procedure | None, allowed: set[str] | None) -> Match:
         strong = best.mass >= STRONG_WEIGHT and best.score >= WEAK_SCORE
+        # A word only one procedure (or group) uses ("karaoke") names it, however much chat
+        # surrounds it ("chao ad, e dang tinh mo quan karaoke 5 phong o thi tran...").
+        strong = strong or (best.score >= WEAK_SCORE and best.mass >= FOUND_WEIGHT and self._distinctive(best_id, best.top_word))
         if not strong and (best.score < WEAK_SCORE or best.mass < WEAK_WEIGHT):
             return Match("none")
         if not strong and (best.score < FOUND_SCORE or best.mass < FOUND_WEIGHT):
@@ -371,6 +386,15 @@ class ProcedureIndex:
         scores = {pid: s.score for pid, s in scored.items()}
         close = [pid for pid, s in scored.items()
                  if s.score >= best.score - TIE_MARGIN and (pid == best_id or self._explains(pid, best.top_word))]
+        if len({self._unit(pid) for pid in close}) > 1:
+            # Typed without diacritics, words of different procedures fold alike ("du lich" /
+            # "đủ"): the candidates whose names hold the message's word pairs ("điểm du lịch")
+            # are the ones meant.
+            pairs = {(a.folded, b.folded) for a, b in zip(tokens, tokens[1:])}
+            overlap = {pid: len(pairs & self._entry[pid].pairs) for pid in close}
+            top = max(overlap.values())
+            if top > 0:
+                close = [pid for pid in close if overlap[pid] == top]
         units = {self._unit(pid) for pid in close}
         if len(units) == 1:
             unit = units.pop()
@@ -386,12 +410,43 @@ class ProcedureIndex:
         ids = list(picked.values())[:MAX_CHOICES]
         return Match("ambiguous", tuple(self.catalog.get(pid) for pid in ids), tuple(scores[pid] for pid in ids))
 
+    def _distinctive(self, pid: str, word: str) -> bool:
+        """Whether only this procedure's unit (itself, or its group) uses `word`."""
+        return len({self._unit(e.procedure.id) for e in self._entries if word in e.vocabulary}) == 1
+
+    def own_words(self, procedure_id: str, text: str) -> set[str]:
+        """The message's content words (folded) that are the procedure's own words (names,
+        aliases): what in the message names it."""
+        entry = self._entry.get(procedure_id)
+        if entry is None:
+            return set()
+        tokens = self._query_tokens(self._words(clean_input(text)))
+        return {t.folded for t in tokens if t.folded in entry.vocabulary and t.weight > ACTION_WORD}
+
     def _explains(self, pid: str, word: str) -> bool:
         return word in self._entry[pid].vocabulary
 
     def _unit(self, pid: str) -> str:
         p = self.catalog.get(pid)
         return f"group:{p.group}" if p.group else f"id:{p.id}"
+
+
+def _unknown_weight(t: _Token) -> float:
+    """How much a word the catalog never uses counts against a match: a number ("5 phòng")
+    nothing, a word typed without diacritics (often a chat filler) half."""
+    if t.folded.isdigit():
+        return 0.0
+    return UNKNOWN_WEIGHT if t.accented else UNKNOWN_CHAT
+
+
+@functools.lru_cache(maxsize=1)
+def vietnamese_syllables() -> frozenset[str]:
+    """Every Vietnamese syllable, folded (from the word list pyvi ships): a word typed without
+    diacritics that is one of them is a real word, not a typo."""
+    import pyvi
+
+    path = Path(pyvi.__file__).parent / "models" / "words.txt"
+    return frozenset(s for line in path.read_text(encoding="utf-8").splitlines() for s in fold(line).split())
 
 
 def _same(word: _Word, token: str, in_phrase: bool) -> bool:

@@ -25,6 +25,27 @@ def _report(error: CatalogError) -> None:
     log.error("Catalog change rejected, still serving the previous version:\n%s", error)
 
 
+def build_dialogue(catalog, department, today=None) -> Dialogue:
+    """The Dialogue with every part it consults, for one version of the catalog. `today`: a
+    fixed date for tests."""
+    from bot.agencies import load_agencies
+    from bot.catalogue import Catalogue
+    from bot.dossiers.replies import DossierReplies, load_texts
+    from bot.facts import FactIndex
+    from bot.forms.templates import form_for_procedure
+    from bot.situations import SituationIndex
+
+    replies = load_replies()
+    answerer = Answerer(catalog, department, replies, today=today)
+    return Dialogue(answerer, ProcedureIndex(catalog, question_words()),
+                    has_form=lambda pid: form_for_procedure(pid) is not None,
+                    facts=FactIndex(catalog, replies["documents"]["kinds"], replies["detail"]["labels"]),
+                    agencies=load_agencies(catalog.lexicon),
+                    catalogue=Catalogue(answerer),
+                    dossiers=DossierReplies(load_texts(), department, catalog),
+                    situations=SituationIndex(catalog))
+
+
 def dialogue() -> Dialogue:
     """The Dialogue for the current catalog."""
     global _store, _built
@@ -36,11 +57,7 @@ def dialogue() -> Dialogue:
             department = load_department()
             if department.example:
                 log.warning("data/department.yml still holds EXAMPLE contact details; replace them before going live.")
-            answerer = Answerer(catalog, department, load_replies())
-            index = ProcedureIndex(catalog, question_words())
-            from bot.forms.templates import form_for_procedure
-
-            _built = (catalog, Dialogue(answerer, index, has_form=lambda pid: form_for_procedure(pid) is not None))
+            _built = (catalog, build_dialogue(catalog, department))
             log.info("Catalog loaded: %d procedures", len(catalog))
         return _built[1]
 
@@ -54,14 +71,12 @@ def dossier_desk():
     global _desk
     from bot.dossiers.conversation import DossierDesk
     from bot.dossiers.guard import LookupGuard, default_guard_path
-    from bot.dossiers.replies import DossierReplies, load_texts
     from bot.dossiers.source import open_source
 
-    answerer = dialogue().answerer
+    current = dialogue()
     with _lock:
-        if _desk is None or _desk[0] is not answerer.catalog:
-            replies = DossierReplies(load_texts(), answerer.department, answerer.catalog)
-            _desk = (answerer.catalog, DossierDesk(open_source(), LookupGuard(default_guard_path()), replies))
+        if _desk is None or _desk[0] is not current.catalog:
+            _desk = (current.catalog, DossierDesk(open_source(), LookupGuard(default_guard_path()), current.dossiers))
         return _desk[1]
 
 

@@ -31,10 +31,10 @@ def answerer(catalog) -> Answerer:
 
 
 @pytest.fixture(scope="session")
-def dialogue(answerer, index) -> Dialogue:
-    from bot.forms.templates import form_for_procedure
+def dialogue(catalog) -> Dialogue:
+    from bot.service import build_dialogue
 
-    return Dialogue(answerer, index, has_form=lambda pid: form_for_procedure(pid) is not None)
+    return build_dialogue(catalog, load_department(), today=TODAY)
 
 
 @pytest.fixture(scope="module")

@@ -111,13 +111,15 @@ def test_question_without_procedure_and_without_context_asks_which(dialogue):
 
 def test_where_to_submit_without_a_procedure_gives_the_one_stop_centre(dialogue, answerer):
     out = say(dialogue, "ask_submission", "nộp hồ sơ trực tiếp ở đâu vậy")
-    assert answerer.department.centre_address in text_of(out) and "thủ tục nào" in text_of(out)
+    assert answerer.department.centre_address in text_of(out) and "bưu chính" in text_of(out)
+    # A general question gets a general answer, not "which procedure?" back.
+    assert "của thủ tục nào" not in text_of(out) and buttons_of(out)
 
 
 def test_other_agencies_procedures_are_not_mistaken_for_ours(dialogue):
     out = say(dialogue, "ask_fee", "phí làm hộ chiếu bao nhiêu", procedure="karaoke")
-    assert "chưa tìm thấy thủ tục" in text_of(out)
-    assert "1.000.000" not in text_of(out)
+    assert "không thuộc thẩm quyền" in text_of(out) and "Công an" in text_of(out)
+    assert "1.000.000" not in text_of(out) and SLOT_PROCEDURE not in out.slots
 
 
 @pytest.mark.parametrize("text", ["", "   ", "😀😀", "<b></b>", "???"])

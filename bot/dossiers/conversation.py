@@ -17,7 +17,7 @@ import logging
 from dataclasses import dataclass
 from typing import Callable
 
-from bot.dialogue import Outcome
+from bot.dialogue import SLOT_CANDIDATES, SLOT_LAST_FACET, SLOT_PENDING_FACET, SLOT_PROCEDURE, Outcome
 from bot.dossiers.guard import LookupGuard
 from bot.dossiers.model import code_span, find_code
 from bot.dossiers.replies import DossierReplies, factor_pattern
@@ -92,7 +92,7 @@ class DossierDesk:
         if dossier is not None and dossier.matches_factor(digits):
             verified = verified + (code,)
             return Outcome([self.replies.status(dossier, self.today())],
-                           {SLOT_CODE: code, SLOT_VERIFIED: list(verified)})
+                           {SLOT_CODE: code, SLOT_VERIFIED: list(verified), **_discussing(dossier)})
         if self.guard.record_failure(code, sender, client):
             log.warning("dossier lookups locked after repeated failed checks")
             return self._locked(code, sender, client)
@@ -105,8 +105,16 @@ class DossierDesk:
             return Outcome([self.replies.simple("unavailable")], {SLOT_CODE: code})
         if dossier is None:  # withdrawn from the system since it was verified
             return Outcome([self.replies.simple("mismatch")], {SLOT_CODE: code})
-        return Outcome([self.replies.status(dossier, self.today())], {SLOT_CODE: code, SLOT_VERIFIED: list(verified)})
+        return Outcome([self.replies.status(dossier, self.today())],
+                       {SLOT_CODE: code, SLOT_VERIFIED: list(verified), **_discussing(dossier)})
 
     def _locked(self, code: str, sender: str, client: str | None = None) -> Outcome:
         minutes = max(1, -(-int(self.guard.locked_for(code, sender, client)) // 60))  # rounded up
         return Outcome([self.replies.simple("locked", minutes=minutes)], {SLOT_CODE: code})
+
+
+def _discussing(dossier) -> dict:
+    """After a verified lookup, the dossier's procedure is the one under discussion: "phí bao
+    nhiêu?" next is about it (and "khi nào có kết quả?" about the dossier, see bot.dialogue)."""
+    return {SLOT_PROCEDURE: dossier.procedure_id, SLOT_LAST_FACET: None, SLOT_PENDING_FACET: None,
+            SLOT_CANDIDATES: None}

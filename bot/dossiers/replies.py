@@ -14,7 +14,10 @@ from bot.answers import Reply, date_vn
 from bot.catalog import Catalog
 from bot.department import Department
 from bot.dossiers.model import FINISHED, STATUSES, Dossier, mask_name
+from bot.lexicon import Phrase, Typed, find_phrase, tokens
 from bot.text import fold
+
+FOLLOW_UP_ORDER = ("supplement", "due", "return", "status")
 
 TEXTS = paths.DATA / "dossiers.yml"
 
@@ -84,6 +87,69 @@ class DossierReplies:
             method = self.texts["return_methods"].get(dossier.return_method, self.texts["return_methods"]["tai_trung_tam"])
             lines.append(self._t("status.return", method=" ".join(method.split()).format(**dept)))
         lines.append(self._t("status.next", next=" ".join(info["next"].split()).format(**dept)))
+        return Reply("\n".join(lines))
+
+    # ------------------------------------------------------------------ follow-ups
+
+    def _phrases(self, key: str) -> dict[str, tuple[Phrase, ...]]:
+        cached = self.__dict__.setdefault("_phrase_cache", {})
+        if key not in cached:
+            table = self.texts.get(key) or {}
+            if isinstance(table, list):
+                table = {key: table}
+            cached[key] = {k: tuple(t for p in v if (t := tokens(p))) for k, v in table.items()}
+        return cached[key]
+
+    def follow_up_focus(self, typed: list[Typed]) -> set[str]:
+        """What a message asks about the dossier under discussion: supplement, due, return, status."""
+        return {k for k, phrases in self._phrases("follow_up_focus").items() if any(find_phrase(typed, p) for p in phrases)}
+
+    def about_own_dossier(self, typed: list[Typed]) -> bool:
+        """"hồ sơ của tôi đến đâu rồi": the citizen's own dossier, not a procedure in general."""
+        if any(find_phrase(typed, p) for p in self._phrases("lookup_words")["lookup_words"]):
+            return True
+        def has(key: str) -> bool:
+            return any(find_phrase(typed, p) for p in self._phrases(key)[key])
+
+        own = has("own_dossier_words") or (has("dossier_words") and has("person_words"))
+        return own and bool(self.follow_up_focus(typed))
+
+    def follow_up(self, dossier: Dossier, foci: set[str], today: dt.date, channel: str | None = None) -> Reply:
+        """The answer about one aspect of a verified dossier ("khi nào có kết quả" -> its due
+        date); `channel` ("post", "online") when the citizen asks whether it can be used."""
+        if foci <= {"status"}:
+            return self.status(dossier, today)
+        dept = self._dept()
+        info = self.texts["statuses"][dossier.status]
+        procedure = self.catalog.get(dossier.procedure_id)
+        name = (procedure.short_name if procedure else dossier.procedure_name) or dossier.procedure_id
+        lines = [self._t("follow_up.title", code=dossier.code, procedure=name)]
+        finished = dossier.status in FINISHED or dossier.status == "co_ket_qua"
+        if "supplement" in foci:
+            if dossier.status == "yeu_cau_bo_sung" and dossier.supplement_items:
+                lines.append(self._t("status.supplement"))
+                lines += [f"• {item}" for item in dossier.supplement_items]
+                how = self._supplement_channels(procedure, dept)
+                allowed = {c.kind for c in procedure.channels.items} if procedure and procedure.channels else set()
+                if channel in ("post", "online"):
+                    key = f"follow_up.supplement_{channel}_{'yes' if channel in allowed else 'no'}"
+                    lines.append(self._t(key, how=how))
+                else:
+                    lines.append(self._t("status.supplement_how", channels=how))
+            else:
+                lines.append(self._t("follow_up.no_supplement"))
+        if "due" in foci or ("return" in foci and finished):
+            if finished:
+                ready = " " + self._t("follow_up.ready", date=date_vn(dossier.result_ready_at)) if dossier.result_ready_at else ""
+                lines.append(self._t("follow_up.due_finished", ready=ready))
+            elif dossier.status == "qua_han" or dossier.due_at < today:
+                lines.append(self._t("follow_up.overdue", **dept))
+            else:
+                lines.append(self._t("follow_up.due", date=date_vn(dossier.due_at), days=self._days(dossier.due_at, today)))
+        if ("return" in foci or "due" in foci) and dossier.status not in ("tu_choi", "da_rut"):
+            method = self.texts["return_methods"].get(dossier.return_method, self.texts["return_methods"]["tai_trung_tam"])
+            lines.append(self._t("status.return", method=" ".join(method.split()).format(**dept)))
+        lines.append(self._t("follow_up.state", label=info["label"]))
         return Reply("\n".join(lines))
 
     def _days(self, due: dt.date, today: dt.date) -> str:

@@ -136,6 +136,12 @@ class FormDesk:
 
     # ------------------------------------------------------------------ "xoá thông tin của tôi"
 
+    def asks_to_forget(self, text: str) -> bool:
+        """Whether a message really asks to delete stored details ("xoá thông tin của tôi", or
+        a CCCD with it): the model sometimes reads a plain question as one."""
+        words = f" {fold(clean_input(text))} "
+        return bool(_CCCD_RE.search(text)) or any(f" {fold(w)} " in words for w in self.texts["forget_words"])
+
     def forget(self, text: str) -> FormOutcome:
         """Delete a stored profile: the message must hold its CCCD and the phone stored with it
         (the same proof as recognition); the reply is the same whether anything was deleted."""

@@ -156,3 +156,20 @@ def render_pdf(doc: FilledDocument) -> bytes:
                             initialFontName=f"{FAMILY}-Regular", initialFontSize=SIZE)
     pdf.build(_story(doc))
     return out.getvalue()
+
+
+def render_list_pdf(title: str, subtitle: str, lines: list[str], note: str = "") -> bytes:
+    """A one-page printable list (the pre-submission checklist, bot/precheck.py) in the same
+    embedded font as the forms."""
+    register_fonts()
+    s = _styles()
+    story: list[Flowable] = [Paragraph(printable(title), s["title"]), Paragraph(printable(subtitle), s["small_center"]),
+                             Spacer(1, 3 * mm)]
+    story += [Paragraph(printable(line), s["line"]) for line in lines if printable(line)]
+    if note:
+        story += [Spacer(1, 4 * mm), Paragraph(printable(note), s["small"])]
+    out = io.BytesIO()
+    SimpleDocTemplate(out, pagesize=A4, leftMargin=30 * mm, rightMargin=15 * mm, topMargin=20 * mm,
+                      bottomMargin=20 * mm, title=title, creator="vhttdl-assistant",
+                      initialFontName=f"{FAMILY}-Regular", initialFontSize=SIZE).build(story)
+    return out.getvalue()

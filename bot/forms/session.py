@@ -36,7 +36,9 @@ from bot.department import load_department
 from bot.forms import fields as F
 from bot.forms.profiles import PROOF_KEYS  # a stored profile is reused only if these match
 from bot.forms.templates import FieldSpec, FormView, load_templates, load_texts
+from bot.lexicon import load_lexicon
 from bot.text import clean_input, fold, normalize
+from bot.yesno import read_yes_no
 
 STATE_VERSION = 1
 HELP_AFTER = 2  # failed answers before the format is explained and a way out offered
@@ -147,7 +149,23 @@ def _command(message: str, kinds: list[str]) -> str | None:
             found = next((k for k in kinds if folded in {fold(p) for p in commands[k]}), None)
         if found:
             return found
+    # Any plain yes or no of the shared vocabulary (bot.yesno: "ừ", "vâng", "dc", "thôi khỏi")
+    # answers a yes/no question too; except that "Đồng ý" (the summary's button, tapped twice)
+    # is never consent to store the citizen's details.
+    answer = read_yes_no(message, _lexicon())
+    if answer == "yes":
+        yes = next((k for k in kinds if k in ("affirm", "agree")), None)
+        if yes == "agree" and fold(text) in {fold(p) for p in commands["affirm"]} - {fold(p) for p in commands["agree"]}:
+            return None
+        return yes
+    if answer == "no" and "disagree" in kinds:
+        return "disagree"
     return None
+
+
+@functools.lru_cache(maxsize=1)
+def _lexicon():
+    return load_lexicon()
 
 
 def _without_particles(text: str, particles: list[str]) -> str:
@@ -333,6 +351,20 @@ def handle(state: Mapping[str, Any], message: Any, lookup: Lookup | None = None,
         state["skipped"].append(spec.key)
         return _advance(form, state, [_msg(_t("skipped", label=spec.label))])
     return _answer(form, state, spec, text, lookup, today)
+
+
+def reprompt(state: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The question the form waits on, asked again (after the citizen asked something else)."""
+    if state.get("phase") in DONE_PHASES:
+        return []
+    form = view(state)
+    if state["phase"] == "filling" and state.get("asking"):
+        return [_question(form, form.field(state["asking"]), state["values"].get(state["asking"]))]
+    if state["phase"] == "confirming":
+        return [_confirm_message(form, state)]
+    if state["phase"] == "consent":
+        return [_msg(_t("consent_again"), _yes_no())]
+    return [_msg(_t("unknown_field"), _field_buttons(form))]
 
 
 def profile_values(state: Mapping[str, Any]) -> dict[str, Any]:

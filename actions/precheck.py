@@ -1,0 +1,132 @@
+"""The pre-submission check ("kiểm tra giúp hồ sơ của tôi đủ chưa"). Thin: bot.precheck decides,
+these actions copy the tracker in and the replies and slots out. A Rasa form with one slot,
+check_answer, filled from every message while the check is open; the check's state is in the
+slot check_state (JSON), never in this process."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import replace
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.actions import INTERNAL_ERROR, answer_aside, send, turn_from_tracker
+from bot import precheck, service
+from bot.answers import Button, Reply
+from bot.dialogue import SLOT_PROCEDURE
+from bot.intents import PROCEDURE_ENTITY, check_payload
+
+log = logging.getLogger(__name__)
+SLOT_STATE = "check_state"
+SLOT_ANSWER = "check_answer"
+
+
+def _say(dispatcher: CollectingDispatcher, replies: list[Reply]) -> None:
+    for reply in replies:
+        dispatcher.utter_message(**reply.as_message())
+
+
+def _procedure(tracker: Tracker) -> str | None:
+    """The procedure to check: a clicked button, one named in the message, the one under
+    discussion, or the one of the dossier just looked up."""
+    dialogue = service.dialogue()
+    entity = next((e.get("value") for e in (tracker.latest_message or {}).get("entities") or []
+                   if e.get("entity") == PROCEDURE_ENTITY), None)
+    if isinstance(entity, str) and entity in dialogue.catalog:
+        return entity
+    text = (tracker.latest_message or {}).get("text") or ""
+    match = dialogue.index.search(text) if not text.startswith("/") else None
+    if match is not None and match.kind == "found":
+        return match.best.id
+    context = tracker.get_slot(SLOT_PROCEDURE)
+    return context if context in dialogue.catalog else None
+
+
+class ActionStartCheck(Action):
+    def name(self) -> Text:
+        return "action_start_check"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        text = (tracker.latest_message or {}).get("text") or ""
+        entity = any(e.get("entity") == PROCEDURE_ENTITY for e in (tracker.latest_message or {}).get("entities") or [])
+        if not entity and not precheck.asks_for_a_check(text, service.dialogue().answerer):
+            # Misread as a check request: answer it as a question about procedures instead.
+            outcome = service.dialogue().respond(replace(turn_from_tracker(tracker), intent="ask_procedure"))
+            return [SlotSet(SLOT_STATE, None)] + send(dispatcher, outcome)
+        try:
+            answerer = service.dialogue().answerer
+            pid = _procedure(tracker)
+            if pid is None:
+                buttons = tuple(Button(p.short_name, check_payload(p.id)) for pid in answerer.department.popular_procedures
+                                if (p := answerer.catalog.get(pid)))
+                _say(dispatcher, [Reply(" ".join(answerer.phrase("precheck.which").split()), buttons)])
+                return [SlotSet(SLOT_STATE, None)]
+            turn = precheck.start(answerer.catalog.get(pid), answerer)
+        except Exception:  # noqa: BLE001 - the citizen must get an answer whatever failed
+            log.error("action_start_check failed", exc_info=True)
+            dispatcher.utter_message(text=INTERNAL_ERROR)
+            return [SlotSet(SLOT_STATE, None)]
+        _say(dispatcher, turn.replies)
+        return [SlotSet(SLOT_STATE, turn.state), SlotSet(SLOT_PROCEDURE, pid)]
+
+
+class ValidateDossierCheck(FormValidationAction):
+    """Every message while the check is open arrives here as `check_answer`."""
+
+    def name(self) -> Text:
+        return "validate_dossier_check"
+
+    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: DomainDict) -> List[Text]:
+        return domain_slots if tracker.get_slot(SLOT_STATE) else []
+
+    def validate_check_answer(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                              domain: DomainDict) -> Dict[Text, Any]:
+        if not isinstance(value, str):
+            return {}
+        state = tracker.get_slot(SLOT_STATE)
+        try:
+            answerer = service.dialogue().answerer
+            if precheck.read_answer(value, answerer) is None:
+                aside = answer_aside(tracker, state.get("procedure"))
+                if aside is not None:  # a question in the middle: answer it, then ask again
+                    send(dispatcher, aside)
+                    _say(dispatcher, precheck.reprompt(state, answerer))
+                    return {SLOT_ANSWER: None, SLOT_STATE: state}
+            turn = precheck.handle(state, value, answerer)
+            _say(dispatcher, turn.replies)
+            if turn.finished:
+                self._printable(dispatcher, turn.state, answerer)
+                return {SLOT_ANSWER: None, SLOT_STATE: None}
+        except Exception:  # noqa: BLE001
+            log.error("validate_dossier_check failed", exc_info=True)
+            dispatcher.utter_message(text=INTERNAL_ERROR)
+            return {SLOT_ANSWER: None, SLOT_STATE: None}
+        return {SLOT_ANSWER: None, SLOT_STATE: turn.state}
+
+    @staticmethod
+    def _printable(dispatcher: CollectingDispatcher, state: dict, answerer) -> None:
+        """The checklist as a PDF behind an expiring link, like the filled forms."""
+        from bot.forms.api import default_base_url
+
+        procedure = answerer.catalog.get(state["procedure"])
+        name, pdf = precheck.printable(procedure, state["answers"], answerer, answerer.today or dt.date.today())
+        stored = service.form_desk().files.put([(name, pdf)])[0]
+        url = stored.url(default_base_url())
+        dispatcher.utter_message(text=answerer.phrase("precheck.printable_link", url=url),
+                                 attachment={"url": url, "name": name})
+
+
+class ActionAskCheckAnswer(Action):
+    """The form's "ask" step: silent, the question was already said with the previous reply."""
+
+    def name(self) -> Text:
+        return "action_ask_check_answer"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        return []
+
