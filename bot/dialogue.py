@@ -23,10 +23,10 @@ from typing import Any, Callable
 
 from bot.answers import Answerer, Button, Reply
 from bot.catalogue import CatalogueQuestion
-from bot.intents import INTENT_FACETS, check_payload, form_payload
+from bot.intents import FACET_INTENTS, INTENT_FACETS, check_payload, form_payload
 from bot.lexicon import Phrase, Typed, contains_any, find_phrase
 from bot.retrieval import Match, ProcedureIndex
-from bot.text import clean_input, fold, has_words, phrase_positions, words
+from bot.text import clean_input, fold, has_words, normalize, phrase_positions, words
 from bot.yesno import read_yes_no
 
 # Slot names (domain.yml declares the same).
@@ -64,12 +64,26 @@ SITUATION_LEAD = 1.5
 SITUATION_CLOSE = 0.75
 ASIDE_CONFIDENCE = 0.6  # a question typed while a form waits for an answer, read this surely
 SMALL_TALK_WORDS = 4
+LONG_MESSAGE_WORDS = 15  # from this length the model's facet guess yields to the message's plain question words
 SHORT_ANSWER_WORDS = 3  # a yes/no the model saw in a longer message is only trusted when the words say so  # "ok cảm ơn nhé" is small talk; a longer message may hold a question
 # Where a fact a detail question found belongs to the facet asked, the facet's own answer
 # (which lists that fact among the others) is given instead.
 DETAIL_FACETS = {"documents": "documents", "documents_note": "documents", "fees": "fees", "fees_note": "fees",
                  "processing_time": "processing_time", "submission": "submission", "submission_note": "submission",
                  "conditions": "conditions", "conditions_note": "conditions", "forms": "forms"}
+# Intents the model is trusted with: set by rule (a dossier code, the 4 digits) or by a button.
+FIXED_INTENTS = ("inform_last_digits",)
+# The intent of a question about the whole catalogue, by what it asks about.
+CATALOGUE_INTENTS = {"free": "ask_fee", "fastest": "ask_time"}
+# A check is about papers: "kiểm tra" alone may be about a dossier already submitted.
+CHECK_OBJECTS = (("hồ", "sơ"), ("hs",), ("giấy", "tờ"), ("giấy",), ("check",), ("đủ", "chưa"), ("thiếu", "gì"),
+                 ("đủ", "để", "nộp"), ("sót",))
+# Intents the model may have misread when the words show a question about a procedure.
+REFINABLE = ("out_of_scope", "nlu_fallback", "greet", "goodbye", "thank", "bot_challenge", "ask_contact",
+             "check_dossier", "request_form", "forget_profile", "ask_dossier_status")
+SMALL_TALK_INTENTS = ("greet", "goodbye", "thank", "bot_challenge")
+DEPARTMENT_WORDS = (("sở",), ("so", "vh"), ("trung", "tâm", "hành", "chính"), ("bộ", "phận", "một", "cửa"))
+SURE_OVERVIEW = 0.98  # "how to go about it" is the model's default guess: a plain facet word beats it unless it is sure
 _CHOICE_RE = re.compile(r"^(?:so|cai|lua chon|chon|muc|thu tuc)?\s*(?:thu|so)?\s*(\d)\s*$")
 
 
@@ -150,6 +164,12 @@ class _Seen:
         return self._d.agencies.match(self.text) if self._d.agencies else None
 
 
+def _strip(typed: list[Typed], phrases: tuple[Phrase, ...]) -> str:
+    """The message without the words of `phrases`, as text."""
+    hidden = {i for p in phrases for j in find_phrase(typed, p) for i in range(j, j + len(p))}
+    return " ".join(t.accented or t.folded for i, t in enumerate(typed) if i not in hidden)
+
+
 def _contains(tokens: list[str], phrase: Phrase) -> bool:
     return bool(phrase_positions(tokens, phrase))
 
@@ -223,6 +243,104 @@ class Dialogue:
         # Plain question words are required: a field's answer may well name a topic the model
         # reads as a question ("Hướng dẫn du lịch" as the applicant's field of study).
         return bool(seen.asked) or "?" in seen.text or bool(seen.catalogue and seen.catalogue.wants_list)
+
+    def refine_intent(self, text: str, intent: str, confidence: float) -> str | None:
+        """The intent the message's own words show when the model's guess disagrees with them,
+        or None to keep the guess (bot.nlu.components.IntentRefiner, in Rasa's NLU pipeline).
+
+        The same evidence the rules above use: a whole-message yes/no; the citizen's own
+        dossier; a request to check a dossier; another agency's procedure; a question about the
+        whole catalogue; and, for a message that names or describes a procedure of ours and asks
+        or needs something, the facet its plain words ask (data/lexicon.yml: question_focus)."""
+        turn = Turn(intent, text, confidence=confidence)
+        seen = _Seen(self, turn)
+        if not has_words(seen.text) or seen.text.lstrip().startswith("/"):
+            return None
+        answer = read_yes_no(seen.text, self.lexicon)
+        if answer is not None:
+            return {"yes": "affirm", "no": "deny"}[answer]
+        advice = contains_any(seen.typed, self.lexicon.advice_words)
+        if self.dossiers is not None and not advice and self.dossiers.about_own_dossier(seen.typed):
+            return "ask_dossier_status"
+        if intent in FIXED_INTENTS:
+            return None
+        if self._asks_for_a_check(seen):
+            return "check_dossier"
+        q = seen.catalogue
+        if q is not None and (q.wants_list or q.topic == "all") and not (seen.named and seen.named.scores[0] >= RESCUE_SCORE):
+            return CATALOGUE_INTENTS.get(q.topic, "ask_submission")
+        if seen.agency is not None and self._other_agency(turn, seen) is not None:
+            return "out_of_scope"
+        asked = self._plain_facets(seen.text)
+        plain = [f for f in asked if f != "overview"]
+        facet = INTENT_FACETS.get(intent)
+        if facet is not None:
+            # The model is over-confident on long messages: there its facet guess yields to a
+            # plain question word for another facet; a bare "thế nào" only counts when it hesitates.
+            if asked and facet not in asked:
+                if plain and (confidence < SURE_FACET or len(seen.folded_words) >= LONG_MESSAGE_WORDS
+                              or (facet == "overview" and confidence < SURE_OVERVIEW)):
+                    return FACET_INTENTS[plain[0]]
+                if not plain and confidence < SURE_FACET:
+                    return "ask_procedure"
+            return None
+        if intent in ("out_of_scope", "nlu_fallback") and self._about_department(seen):
+            return "ask_contact"
+        if intent not in REFINABLE or not self._misread(intent, seen):
+            return None
+        if not (seen.needs or advice) or not self._ours(seen):
+            return None
+        if intent in SMALL_TALK_INTENTS and not (plain or (seen.named and seen.named.scores[0] >= OFFER_SCORE)):
+            return None  # "xin cảm ơn sở đã hỗ trợ" stays thanks
+        return FACET_INTENTS[plain[0]] if plain else "ask_procedure"
+
+    def _misread(self, intent: str, seen: _Seen) -> bool:
+        """Whether the message lacks the words its intent needs (the actions make the same check)."""
+        if intent == "ask_contact":
+            return self._focus(seen.text, self._contact_focus) in (None, "address")
+        if intent == "check_dossier":
+            return not self._asks_for_a_check(seen)
+        if intent == "request_form":
+            return not contains_any(seen.typed, self._form_words)
+        if intent == "forget_profile":
+            return not contains_any(seen.typed, self._forget_words)
+        return True
+
+    @cached_property
+    def _form_words(self) -> tuple[Phrase, ...]:
+        from bot.forms.templates import load_texts
+
+        return tuple(tuple(normalize(w).split()) for w in load_texts()["intake"]["request_words"])
+
+    @cached_property
+    def _forget_words(self) -> tuple[Phrase, ...]:
+        from bot.forms.templates import load_texts
+
+        return tuple(tuple(normalize(w).split()) for w in load_texts()["intake"]["forget_words"])
+
+    def _about_department(self, seen: _Seen) -> bool:
+        """"Sở chiều nay có mở cửa không": the department's hours, hotline, e-mail or website."""
+        focus = self._focus(seen.text, self._contact_focus)
+        return focus in ("hours", "hotline", "email", "portal") and contains_any(seen.typed, DEPARTMENT_WORDS) \
+            and seen.agency is None
+
+    def _ours(self, seen: _Seen) -> bool:
+        """Whether the message names or describes one of our procedures."""
+        m = seen.match
+        if seen.named is not None and (m.scores[0] >= RESCUE_SCORE or m.mass >= RESCUE_MASS):
+            return True
+        if m.kind == "ambiguous" and m.other_subject < OTHER_SUBJECT and m.scores[0] >= OFFER_SCORE:
+            return True
+        if self.situations is None or len(seen.folded_words) < SITUATION_WORDS:
+            return False
+        ranked = self.situations.search(seen.text, limit=1)
+        return bool(ranked) and ranked[0][1] >= SITUATION_SCORE
+
+    def _asks_for_a_check(self, seen: _Seen) -> bool:
+        words_ = self.answerer.replies.get("precheck", {}).get("request_words", [])
+        typed = seen.typed
+        return (any(find_phrase(typed, p) for w in words_ if (p := tuple(normalize(w).split())))
+                and contains_any(typed, CHECK_OBJECTS))
 
     def _first(self, turn: Turn, rules: tuple[Rule, ...]) -> Outcome | None:
         seen = _Seen(self, turn)
@@ -330,7 +448,11 @@ class Dialogue:
         if match.kind == "found":
             other = match.best
             related = other.id == context or (discussed.group is not None and other.group == discussed.group)
-            if related or match.scores[0] >= SWITCH_SCORE:
+            if related:
+                return False
+            if not any(self.index.distinctive(other.id, w) for w in self.index.own_words(other.id, text)):
+                return True  # "ai là người quyết định công nhận": no word of its own names the other one
+            if match.scores[0] >= SWITCH_SCORE:
                 return False
             if match.mass < RESCUE_MASS:
                 return True
@@ -367,6 +489,9 @@ class Dialogue:
         """The facets the message's plain question words ask about (data/lexicon.yml:
         question_focus), in the lexicon's order; "ai cấp" asks the overview."""
         tokens = words(text)
+        for phrase in self.lexicon.name_phrases:  # "giấy phép đủ điều kiện" asks nothing about conditions
+            for i in reversed(phrase_positions(tokens, phrase)):
+                tokens[i:i + len(phrase)] = ["|"]
         found = ["overview" if name == "authority" else name for name, phrases in self.lexicon.question_focus.items()
                  if any(_contains(tokens, p) for p in phrases)]
         return list(dict.fromkeys(found))
@@ -463,11 +588,12 @@ class Dialogue:
         to check for the procedure named or discussed, or the usual reasons."""
         if not contains_any(seen.typed, self.lexicon.advice_words):
             return None
-        # The procedure named apart from the advice words ("bổ sung" is no procedure's name).
-        rest = " ".join(t.accented or t.folded for i, t in enumerate(seen.typed)
-                        if not any(i in range(j, j + len(p)) for p in self.lexicon.advice_words for j in find_phrase(seen.typed, p)))
+        # The procedure named apart from the advice words ("bổ sung" is no procedure's name), by
+        # a word of its own.
+        rest = _strip(seen.typed, self.lexicon.advice_words + self._variant_phrases)
         match = self.index.search(rest, context=seen.context) if has_words(rest) else Match("none")
-        named = match.best if match.kind == "found" and match.other_subject < OTHER_SUBJECT else None
+        named = match.best if match.kind == "found" and match.other_subject < OTHER_SUBJECT and any(
+            self.index.distinctive(match.best.id, w) for w in self.index.own_words(match.best.id, rest)) else None
         procedure = named or (self.catalog.get(seen.context) if seen.context else None)
         if procedure is None and turn.dossier is not None:
             procedure = self.catalog.get(turn.dossier.procedure_id)
@@ -539,9 +665,17 @@ class Dialogue:
                                                                SLOT_CANDIDATES: [p.id for p in close]})
 
     def _ours_beyond(self, named: Match, seen: _Seen, found) -> bool:
-        """Whether the message names our procedure with words beyond the other agency's keyword."""
-        keyword = {fold(w) for w in found.keyword}
-        return bool(self.index.own_words(named.best.id, seen.text) - keyword)
+        """Whether the message names our procedure with its own telling words beyond the other
+        agency's keyword ("lữ hành" beside "hộ kinh doanh"; not "lần đầu" beside "hộ chiếu")."""
+        # Variant keywords pick a variant ("hàn quốc": the international card); they name no
+        # subject of ours beside "visa".
+        rest = _strip(seen.typed, (found.keyword,) + self._variant_phrases)
+        return any(self.index.distinctive(named.best.id, w) for w in self.index.own_words(named.best.id, rest))
+
+    @cached_property
+    def _variant_phrases(self) -> tuple[Phrase, ...]:
+        return tuple(kw for dim in self.lexicon.variants.values() for v in dim.values()
+                     for kw in (*v.keywords, *v.weak_keywords))
 
     def _procedure_question(self, turn: Turn, seen: _Seen) -> Outcome | None:
         """A question about a procedure: named in the message, or the one under discussion."""

@@ -191,10 +191,10 @@ class FactIndex:
         # other dimensions' keywords often are the detail ("ielts", "treo").
         variant_phrases = [tuple(fold(w) for w in kw) for v in lexicon.variants.get("action", {}).values()
                            for kw in v.keywords]
-        # Conditions' focus words ("diện tích", "khoảng cách") are details; the other facets'
-        # focus words only say which facet is asked.
+        # Conditions' and authority's focus words ("diện tích", "khoảng cách", "ra quyết định")
+        # are details; the other facets' focus words only say which facet is asked.
         focus = [p for table in (lexicon.submission_focus, lexicon.contact_focus) for ps in table.values() for p in ps]
-        focus += [p for name, ps in lexicon.question_focus.items() if name != "conditions" for p in ps]
+        focus += [p for name, ps in lexicon.question_focus.items() if name not in ("conditions", "authority") for p in ps]
         self._dull_phrases = sorted(set(lexicon.facet_words) | set(variant_phrases) | set(focus), key=len, reverse=True)
         self._stop = lexicon.stopwords | lexicon.generic_words
         self._stop_folded = frozenset(fold(w) for w in self._stop)

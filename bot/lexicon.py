@@ -48,6 +48,7 @@ class Lexicon:
     need_words: tuple[Phrase, ...] = ()  # a message describing a need ("muốn", "phải xin")
     advice_words: tuple[Phrase, ...] = ()  # "vì sao hay bị yêu cầu bổ sung"
     legal_value_words: tuple[Phrase, ...] = ()  # "có giá trị như bản giấy không"
+    name_phrases: tuple[Phrase, ...] = ()  # folded: parts of procedures' names, not questions
 
     def expand(self, tokens: list[str]) -> list[str]:
         """Replace abbreviation tokens (folded) by the folded tokens of their full form."""
@@ -171,5 +172,6 @@ def load_lexicon(path: Path | None = None) -> Lexicon:
         need_words=_phrases(raw.get("need_words")),
         advice_words=_phrases(raw.get("advice_words")),
         legal_value_words=_phrases(raw.get("legal_value_words")),
+        name_phrases=_folded_phrases(raw.get("name_phrases")),
         variants=variants,
     )

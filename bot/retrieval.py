@@ -375,7 +375,7 @@ class ProcedureIndex:
         strong = best.mass >= STRONG_WEIGHT and best.score >= WEAK_SCORE
         # A word only one procedure (or group) uses ("karaoke") names it, however much chat
         # surrounds it ("chao ad, e dang tinh mo quan karaoke 5 phong o thi tran...").
-        strong = strong or (best.score >= WEAK_SCORE and best.mass >= FOUND_WEIGHT and self._distinctive(best_id, best.top_word))
+        strong = strong or (best.score >= WEAK_SCORE and best.mass >= FOUND_WEIGHT and self.distinctive(best_id, best.top_word))
         if not strong and (best.score < WEAK_SCORE or best.mass < WEAK_WEIGHT):
             return Match("none")
         if not strong and (best.score < FOUND_SCORE or best.mass < FOUND_WEIGHT):
@@ -410,8 +410,8 @@ class ProcedureIndex:
         ids = list(picked.values())[:MAX_CHOICES]
         return Match("ambiguous", tuple(self.catalog.get(pid) for pid in ids), tuple(scores[pid] for pid in ids))
 
-    def _distinctive(self, pid: str, word: str) -> bool:
-        """Whether only this procedure's unit (itself, or its group) uses `word`."""
+    def distinctive(self, pid: str, word: str) -> bool:
+        """Whether only this procedure's unit (itself, or its group) uses `word` (folded)."""
         return len({self._unit(e.procedure.id) for e in self._entries if word in e.vocabulary}) == 1
 
     def own_words(self, procedure_id: str, text: str) -> set[str]:

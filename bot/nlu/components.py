@@ -22,6 +22,7 @@ DossierSignals
 """
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any, Dict, List, Optional, Text
 
@@ -40,6 +41,7 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.lexicon import load_lexicon
 from bot.text import MAX_INPUT_CHARS, fold, has_words, normalize
 
+logger = logging.getLogger(__name__)
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
 _TAG_RE = re.compile(r"<[^>]{0,200}>")
 
@@ -146,6 +148,48 @@ class NoWordsClassifier(GraphComponent, IntentClassifier):
             fallback = {INTENT_NAME_KEY: DEFAULT_NLU_FALLBACK_INTENT_NAME, PREDICTED_CONFIDENCE_KEY: 1.0}
             message.data[INTENT] = fallback
             message.data[INTENT_RANKING_KEY] = [fallback]
+        return messages
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class IntentRefiner(GraphComponent, IntentClassifier):
+    """After the model: when the message's own words show another intent than the model's
+    guess (a procedure of ours described in a long message the model called off-topic, a plain
+    "phí bao nhiêu" it called something else, another agency's procedure, a whole-message "dc"),
+    the intent those words show (bot.dialogue.Dialogue.refine_intent). It reads the current
+    catalog (reloaded when it changes), so an officer's new alias counts without retraining."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"confidence": 0.95}
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        self.confidence = float(config.get("confidence", 0.95))
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "IntentRefiner":
+        return cls(config)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        from bot import service
+
+        for message in messages:
+            text: Optional[str] = message.get(TEXT)
+            intent = message.get(INTENT) or {}
+            if not text or text.startswith("/") or not intent.get(INTENT_NAME_KEY):
+                continue
+            try:
+                refined = service.dialogue().refine_intent(text[:MAX_INPUT_CHARS], intent[INTENT_NAME_KEY],
+                                                           float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0))
+            except Exception:  # noqa: BLE001 - never lose a message over a refinement
+                logger.exception("IntentRefiner failed; keeping the model's intent")
+                continue
+            if refined and refined != intent[INTENT_NAME_KEY]:
+                chosen = {INTENT_NAME_KEY: refined, PREDICTED_CONFIDENCE_KEY: self.confidence}
+                ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != refined]
+                message.data[INTENT] = chosen
+                message.data[INTENT_RANKING_KEY] = [chosen] + ranking
         return messages
 
 
