@@ -450,7 +450,12 @@ class Dialogue:
             related = other.id == context or (discussed.group is not None and other.group == discussed.group)
             if related:
                 return False
-            if not any(self.index.distinctive(other.id, w) for w in self.index.own_words(other.id, text)):
+            named_itself = self._named_by_own_words(other.id, text)
+            if named_itself and (match.scores[0] >= SWITCH_SCORE or match.mass >= RESCUE_MASS):
+                return False  # "...công nhận là bảo vật quốc gia thì cấp nào quyết định": that one
+            if self._detail_facts(discussed, text) is not None:
+                return True  # a detail of the procedure discussed ("giấy khám sức khỏe còn dùng được không")
+            if not named_itself:
                 return True  # "ai là người quyết định công nhận": no word of its own names the other one
             if match.scores[0] >= SWITCH_SCORE:
                 return False
@@ -461,8 +466,10 @@ class Dialogue:
             own = self.index.search(text, within={context})
             return own.kind in ("found", "weak") and own.scores[0] >= match.scores[0] - 0.1
         if match.kind == "ambiguous" and match.other_subject < OTHER_SUBJECT:
-            if context in {p.id for p in match.procedures}:
+            if context in {p.id for p in match.procedures} or self._detail_facts(discussed, text) is not None:
                 return True
+            if not any(self._named_by_own_words(p.id, text) for p in match.procedures):
+                return True  # "nộp online ở trang nào": stray words, none of them a procedure's own
             own = self.index.search(text, within={context})
             return own.kind in ("found", "weak") and own.scores[0] >= match.scores[0] - 0.1
         return False
@@ -534,9 +541,17 @@ class Dialogue:
         groups = {p.group for c in turn.candidates if (p := self.catalog.get(c)) and p.group}
         offered = set(turn.candidates) | {m.id for g in groups for m in self.catalog.group(g)}
         within = self.index.search(seen.text, context=turn.procedure, within=offered)
-        if within.kind == "found":
+        if within.kind == "found" and self._told_apart(within.best.id, turn.candidates, seen.text):
             return self._answered(within.best.id, facet, seen.text)
-        if within.kind == "none" and seen.match.kind == "none" and turn.intent in INTENT_FACETS \
+        # One of the offered procedures named by a word the others lack ("công nhận" among a
+        # tourist spot, a performance and a guide card), or holding the detail asked.
+        apart = [c for c in turn.candidates if c in self.catalog and self._told_apart(c, turn.candidates, seen.text, strict=True)]
+        detailed = [c for c in turn.candidates if c in self.catalog
+                    and self._detail_facts(self.catalog.get(c), seen.text) is not None]
+        chosen = apart if len(apart) == 1 else detailed if len(detailed) == 1 else []
+        if chosen:
+            return self._answered(chosen[0], facet, seen.text)
+        if within.kind in ("none", "weak") and seen.match.kind in ("none", "weak") and turn.intent in INTENT_FACETS \
                 and not seen.catalogue and not seen.agency:
             # "phí bao nhiêu?" right after a choice was offered: the same choice, for that question.
             offered_now = [p for c in turn.candidates if (p := self.catalog.get(c))]
@@ -635,8 +650,9 @@ class Dialogue:
             # has none beyond it (tượng đài is not asked about).
             if named.scores[0] >= SWITCH_SCORE or self._ours_beyond(named, seen, found):
                 return None
-        if seen.context and self.facts is not None and self.facts.mentions(seen.context, found.keyword):
-            return None  # "hộ kinh doanh có xin được không" about the travel licence
+        if seen.context and (self._detail_facts(self.catalog.get(seen.context), seen.text) is not None
+                             or (self.facts is not None and self.facts.mentions(seen.context, found.keyword))):
+            return None  # "hộ kinh doanh cá thể có xin được không" about the travel licence
         offered = named.best if named is not None and self._ours_beyond(named, seen, found) else None
         return Outcome([self.answerer.other_agency(found.agency, offered)],
                        {SLOT_PENDING_FACET: None, SLOT_CANDIDATES: None})
@@ -647,6 +663,8 @@ class Dialogue:
         procedure that clearly leads the situation search, or the leading ones as choices."""
         if self.situations is None or len(seen.folded_words) < SITUATION_WORDS or not seen.needs:
             return None
+        if seen.context and len(seen.folded_words) < 2 * SITUATION_WORDS:
+            return None  # a short follow-up belongs to the procedure under discussion
         leaders: dict[str, tuple] = {}
         for p, score in self.situations.search(seen.text):
             leaders.setdefault(p.group or p.id, (p, score))
@@ -655,7 +673,8 @@ class Dialogue:
             return None
         facet = self._rescued_facet(seen)
         top, score = ranked[0]
-        if len(ranked) == 1 or score >= SITUATION_LEAD * ranked[1][1]:
+        agrees = seen.match.best is not None and (seen.match.best.group or seen.match.best.id) == (top.group or top.id)
+        if len(ranked) == 1 or score >= SITUATION_LEAD * ranked[1][1] or agrees:
             if top.group:  # which variant: retrieval within the group, else the search's pick
                 within = self.index.search(seen.text, within={m.id for m in self.catalog.group(top.group)})
                 top = within.best if within.kind == "found" else top
@@ -663,6 +682,24 @@ class Dialogue:
         close = [p for p, s in ranked if s >= SITUATION_CLOSE * score][:3]
         return Outcome([self.answerer.choose(close, facet)], {SLOT_PENDING_FACET: facet,
                                                                SLOT_CANDIDATES: [p.id for p in close]})
+
+    def _told_apart(self, procedure_id: str, candidates: tuple[str, ...], text: str, strict: bool = False) -> bool:
+        """Whether the message names this procedure with a word the other candidates lack
+        ("đăng ký" is shared by the artefact registration and the festival registration).
+        Not strict: a candidate of the same group is told apart by its variant keywords too."""
+        others = [c for c in candidates if c != procedure_id]
+        own = self.index.own_words(procedure_id, text)
+        if not strict and own and not others:
+            return True
+        return any(not any(self.index.knows(c, (w,)) for c in others) for w in own) or (
+            not strict and bool(self.catalog.get(procedure_id).group)
+            and all(self.catalog.get(c).group == self.catalog.get(procedure_id).group for c in others if c in self.catalog))
+
+    def _named_by_own_words(self, procedure_id: str, text: str) -> bool:
+        """Whether a word only this procedure (or its group) uses names it in the message, apart
+        from variant keywords ("khu di tích" picks the on-site guide card; it names no card)."""
+        rest = _strip(self.lexicon.typed(text), self._variant_phrases)
+        return any(self.index.distinctive(procedure_id, w) for w in self.index.own_words(procedure_id, rest))
 
     def _ours_beyond(self, named: Match, seen: _Seen, found) -> bool:
         """Whether the message names our procedure with its own telling words beyond the other
@@ -700,7 +737,7 @@ class Dialogue:
             return self._answered(context, facet, text)
         if match.kind == "found":
             return self._answered(match.best.id, facet, text, match.alternatives)
-        if match.kind == "ambiguous" and match.other_subject < OTHER_SUBJECT:
+        if match.kind == "ambiguous" and match.other_subject < max(OTHER_SUBJECT, len(seen.folded_words) / WORDS_PER_UNKNOWN):
             return self._offer(match, facet)
         if context:
             # A detail of the procedure under discussion in words the catalog's names lack

@@ -414,6 +414,11 @@ class ProcedureIndex:
         """Whether only this procedure's unit (itself, or its group) uses `word` (folded)."""
         return len({self._unit(e.procedure.id) for e in self._entries if word in e.vocabulary}) == 1
 
+    def knows(self, procedure_id: str, words: Iterable[str]) -> bool:
+        """Whether every (folded) word is one of the procedure's own words."""
+        entry = self._entry.get(procedure_id)
+        return entry is not None and all(w in entry.vocabulary for w in words)
+
     def own_words(self, procedure_id: str, text: str) -> set[str]:
         """The message's content words (folded) that are the procedure's own words (names,
         aliases): what in the message names it."""
