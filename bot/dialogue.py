@@ -722,9 +722,6 @@ class Dialogue:
         sibling = self._sibling(turn, seen, facet)
         if sibling is not None:
             return sibling
-        if (match.kind == "ambiguous" and match.scores and match.scores[0] < OFFER_SCORE
-                and len({p.group or p.id for p in match.procedures}) > 1):
-            match = Match("none", other_subject=match.other_subject, unknown_words=match.unknown_words)
         context = seen.context
         discussed = self.catalog.get(context) if context else None
         if match.kind == "ambiguous" and discussed is not None and discussed.group:
@@ -733,6 +730,9 @@ class Dialogue:
             variants = [p for p in match.procedures if p.group == discussed.group and p.id != context]
             if len(variants) == 1:
                 return self._answered(variants[0].id, facet, text)
+        if (match.kind == "ambiguous" and match.scores and match.scores[0] < OFFER_SCORE
+                and len({p.group or p.id for p in match.procedures}) > 1):
+            match = Match("none", other_subject=match.other_subject, unknown_words=match.unknown_words)
         if context and self._stays_with(context, match, text):
             return self._answered(context, facet, text)
         if match.kind == "found":

@@ -84,3 +84,18 @@ def test_only_four_digits_are_the_second_check(text, digits):
 @pytest.mark.parametrize("text", ["khách sạn 3 sao năm 2024", "phí 2024 bao nhiêu", "12345", "/ask_fee{\"procedure\":\"karaoke\"}"])
 def test_other_numbers_leave_the_intent_alone(text):
     assert _signals(text).get("intent")["name"] == "ask_fee"
+
+
+def test_the_intent_refiner_replaces_a_misread_intent_and_keeps_the_rest():
+    from bot.nlu.components import IntentRefiner
+
+    refiner = IntentRefiner({"confidence": 0.95})
+    misread = Message({"text": "lệ phí làm hộ chiếu là bao nhiêu", "intent": {"name": "ask_fee", "confidence": 0.99},
+                       "intent_ranking": [{"name": "ask_fee", "confidence": 0.99},
+                                          {"name": "out_of_scope", "confidence": 0.01}]})
+    right = Message({"text": "phí thẩm định karaoke bao nhiêu", "intent": {"name": "ask_fee", "confidence": 0.99}})
+    button = Message({"text": '/ask_time{"procedure":"karaoke"}', "intent": {"name": "ask_time", "confidence": 1.0}})
+    refiner.process([misread, right, button])
+    assert misread.get("intent") == {"name": "out_of_scope", "confidence": 0.95}
+    assert [r["name"] for r in misread.get("intent_ranking")] == ["out_of_scope", "ask_fee"]
+    assert right.get("intent")["name"] == "ask_fee" and button.get("intent")["name"] == "ask_time"

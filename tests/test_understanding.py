@@ -243,3 +243,37 @@ def test_a_question_in_the_middle_of_a_form_is_recognised_and_a_field_answer_is_
     assert not dialogue.asks_aside(Turn("ask_procedure", "Hướng dẫn du lịch", confidence=0.99))
     assert not dialogue.asks_aside(Turn("ask_fee", '/ask_fee{"procedure":"karaoke"}', confidence=1.0))
     assert not dialogue.asks_aside(Turn("affirm", "có", confidence=0.99))
+
+
+# ---------------------------------------------------------------- the intent refiner (NLU)
+
+@pytest.mark.parametrize("text, model, confidence, expected", [
+    # a procedure of ours described in a message the model read as off-topic or small talk
+    ("Quán karaoke nhà tôi đang có giấy phép 5 phòng, giờ sửa thêm 3 phòng nữa thì có phải xin lại giấy phép "
+     "không?", "out_of_scope", 1.0, "ask_procedure"),
+    ("cảm ơn, còn phí thẩm định thẻ hướng dẫn viên quốc tế là bao nhiêu", "thank", 0.9, "ask_fee"),
+    # another agency's procedure is off-topic whatever the question word
+    ("lệ phí làm hộ chiếu là bao nhiêu", "ask_fee", 0.99, "out_of_scope"),
+    # a whole-message yes/no
+    ("dc", "nlu_fallback", 0.45, "affirm"), ("thôi khỏi", "goodbye", 0.6, "deny"),
+    # the citizen's own dossier, and a check before submitting
+    ("hồ sơ của tôi đến đâu rồi", "ask_documents", 0.8, "ask_dossier_status"),
+    ("kiểm tra giúp hồ sơ karaoke của tôi đủ chưa", "ask_documents", 0.97, "check_dossier"),
+    # a question about the whole catalogue
+    ("những thủ tục nào không mất phí", "ask_procedure", 0.9, "ask_fee"),
+    # a hesitant facet guess yields to the plain question word
+    ("giấy phép karaoke mấy hôm là xong", "ask_procedure", 0.6, "ask_time"),
+])
+def test_the_refiner_corrects_the_model_from_the_messages_own_words(dialogue, text, model, confidence, expected):
+    assert dialogue.refine_intent(text, model, confidence) == expected
+
+
+@pytest.mark.parametrize("text, model, confidence", [
+    ("xin cảm ơn sở đã hỗ trợ", "thank", 0.99),  # thanks stay thanks
+    ("giá hát karaoke bao nhiêu một giờ", "out_of_scope", 0.9),  # a shopper's question stays off-topic
+    ("phí thẩm định karaoke bao nhiêu", "ask_fee", 0.99),  # a right guess is kept
+    ("điền giúp em mẫu đơn cấp thẻ hướng dẫn viên", "request_form", 0.93),  # a real form request
+    ('/ask_fee{"procedure":"karaoke"}', "ask_fee", 1.0),  # a button
+])
+def test_the_refiner_keeps_what_the_words_confirm(dialogue, text, model, confidence):
+    assert dialogue.refine_intent(text, model, confidence) in (None, model)
