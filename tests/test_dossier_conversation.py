@@ -191,6 +191,13 @@ def test_last_digits_are_read_only_from_messages_that_say_nothing_else(desk, mes
     assert desk.last_digits(message) == digits
 
 
+def test_last_digits_reader_is_linear_on_long_filler(desk):
+    # A regular expression over the filler words backtracked exponentially on such messages.
+    assert desk.last_digits("số cuối " * 2000 + "x") is None
+    assert desk.last_digits("số " * 30 + "5678 ạ") == "5678"
+    assert desk.last_digits("số " * 300 + "5678") is None  # far longer than a reply to "4 số cuối?"
+
+
 def test_no_personal_data_in_logs(desk, caplog):
     with caplog.at_level("DEBUG"):
         for i in range(6):

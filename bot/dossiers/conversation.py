@@ -20,7 +20,7 @@ from typing import Callable
 from bot.dialogue import SLOT_CANDIDATES, SLOT_LAST_FACET, SLOT_PENDING_FACET, SLOT_PROCEDURE, Outcome
 from bot.dossiers.guard import LookupGuard
 from bot.dossiers.model import code_span, find_code
-from bot.dossiers.replies import DossierReplies, factor_pattern
+from bot.dossiers.replies import DossierReplies, FactorReader
 from bot.dossiers.source import DossierSource, SourceUnavailable
 from bot.text import fold
 
@@ -48,15 +48,14 @@ class DossierDesk:
         self.guard = guard
         self.replies = replies
         self.today = today
-        self._factor = factor_pattern(replies.texts)
+        self._factor = FactorReader.from_texts(replies.texts)
 
     def last_digits(self, text: str) -> str | None:
         """The 4 digits of a message that says nothing else ("4 số cuối là 5678 ạ")."""
         span = code_span(text)
         if span:  # "mã ...-0001, số cuối 5678": look only outside the code
             text = text[:span[0]] + " " + text[span[1]:]
-        m = self._factor.match(" ".join(fold(text).split()))
-        return m.group(1) if m else None
+        return self._factor.read(text)
 
     def respond(self, turn: DossierTurn) -> Outcome:
         code = turn.code or find_code(turn.text)

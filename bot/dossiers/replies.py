@@ -17,8 +17,6 @@ from bot.dossiers.model import FINISHED, STATUSES, Dossier, mask_name
 from bot.lexicon import Phrase, Typed, find_phrase, tokens
 from bot.text import fold
 
-FOLLOW_UP_ORDER = ("supplement", "due", "return", "status")
-
 TEXTS = paths.DATA / "dossiers.yml"
 
 
@@ -30,11 +28,45 @@ def load_texts(path: Path | None = None) -> dict[str, Any]:
     return texts
 
 
-def factor_pattern(texts: dict[str, Any]) -> re.Pattern[str]:
-    """Matches (folded) messages that are only the 4 digits plus words from `factor_words`."""
-    words = sorted({fold(w) for w in texts.get("factor_words", [])}, key=len, reverse=True)
-    filler = "|".join(re.escape(w) for w in words)
-    return re.compile(rf"^(?:(?:{filler})\b[\s:,.\-]*)*(\d{{4}})\b[\s:,.!\-]*(?:(?:{filler})\b[\s:,.!\-]*)*$")
+_FACTOR_CHARS = re.compile(r"[\w\s:,.!\-]*")
+
+
+@dataclass(frozen=True)
+class FactorReader:
+    """Reads the 4 digits from a (folded) message that says nothing else: the digits once plus
+    words from `factor_words` ("4 số cuối là 5678 ạ"). Word-by-word, so its cost is linear in
+    the message and never depends on how the filler words combine."""
+
+    phrases: frozenset[tuple[str, ...]]
+    longest: int
+    max_words: int = 40
+
+    @classmethod
+    def from_texts(cls, texts: dict[str, Any]) -> "FactorReader":
+        phrases = frozenset(tuple(fold(w).split()) for w in texts.get("factor_words", []) if fold(w).strip())
+        return cls(phrases, max((len(p) for p in phrases), default=1))
+
+    def read(self, text: str) -> str | None:
+        folded = " ".join(fold(text).split())
+        if not _FACTOR_CHARS.fullmatch(folded):
+            return None
+        words = re.findall(r"\w+", folded)
+        if not words or len(words) > self.max_words:
+            return None
+        digits = [w for w in words if len(w) == 4 and w.isdigit()]
+        if len(digits) != 1:
+            return None
+        # reach[i]: words[:i] is the digits plus filler phrases
+        reach = [True] + [False] * len(words)
+        for i in range(len(words)):
+            if not reach[i]:
+                continue
+            if words[i] == digits[0]:
+                reach[i + 1] = True
+            for n in range(1, min(self.longest, len(words) - i) + 1):
+                if tuple(words[i:i + n]) in self.phrases:
+                    reach[i + n] = True
+        return digits[0] if reach[-1] else None
 
 
 @dataclass

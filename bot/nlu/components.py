@@ -205,10 +205,10 @@ class DossierSignals(GraphComponent, IntentClassifier):
 
     def __init__(self) -> None:
         from bot.dossiers.model import CODE_RE, find_code
-        from bot.dossiers.replies import factor_pattern, load_texts
+        from bot.dossiers.replies import FactorReader, load_texts
 
         self._code_re, self._find_code = CODE_RE, find_code
-        self._factor = factor_pattern(load_texts())
+        self._factor = FactorReader.from_texts(load_texts())
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -234,9 +234,8 @@ class DossierSignals(GraphComponent, IntentClassifier):
             if m:
                 self._set(message, DOSSIER_INTENT, "dossier_code", self._find_code(m.group(0)), m.start(), m.end())
                 continue
-            digits = self._factor.match(" ".join(fold(text).split()))
-            if digits:
-                value = digits.group(1)
+            value = self._factor.read(text)
+            if value:
                 start = text.find(value)
                 self._set(message, DIGITS_INTENT, "last_digits", value, max(start, 0), max(start, 0) + 4)
         return messages
