@@ -12,6 +12,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot import service
+from bot.answers import load_replies
 from bot.dialogue import SLOT_CANDIDATES, SLOT_LAST_FACET, SLOT_PENDING_FACET, SLOT_PROCEDURE, Dialogue, Outcome, Turn
 from bot.intents import PROCEDURE_ENTITY
 
@@ -29,8 +30,8 @@ def verified_dossier(tracker: Tracker):
     from bot.dossiers.conversation import SLOT_CODE, SLOT_VERIFIED
     from bot.dossiers.source import SourceUnavailable
 
-    code, verified = tracker.get_slot(SLOT_CODE), tracker.get_slot(SLOT_VERIFIED) or []
-    if not isinstance(code, str) or code not in verified:
+    code, verified = tracker.get_slot(SLOT_CODE), tracker.get_slot(SLOT_VERIFIED)
+    if not isinstance(code, str) or not isinstance(verified, list) or code not in verified:
         return None
     try:
         return service.dossier_desk().source.get(code)
@@ -38,20 +39,31 @@ def verified_dossier(tracker: Tracker):
         return None
 
 
+def _text_slot(tracker: Tracker, name: str) -> str | None:
+    """A text slot's value; anything else (set by hand through the API, an older version) is None."""
+    value = tracker.get_slot(name)
+    return value if isinstance(value, str) else None
+
+
 def turn_from_tracker(tracker: Tracker) -> Turn:
     message = tracker.latest_message or {}
     entity = next((e.get("value") for e in message.get("entities") or []
                    if e.get("entity") == PROCEDURE_ENTITY and isinstance(e.get("value"), str)), None)
+    intent = message.get("intent") or {}
+    text = message.get("text") if isinstance(message.get("text"), str) else ""
+    confidence = intent.get("confidence")
+    candidates = tracker.get_slot(SLOT_CANDIDATES)
     return Turn(
-        intent=(message.get("intent") or {}).get("name") or "",
-        text=message.get("text") or "",
+        intent=intent.get("name") or "",
+        text=text,
         entity_procedure=entity,
-        procedure=tracker.get_slot(SLOT_PROCEDURE),
-        last_facet=tracker.get_slot(SLOT_LAST_FACET),
-        pending_facet=tracker.get_slot(SLOT_PENDING_FACET),
-        candidates=tuple(tracker.get_slot(SLOT_CANDIDATES) or ()),
-        confidence=float((message.get("intent") or {}).get("confidence") or 1.0),
-        dossier=verified_dossier(tracker),
+        procedure=_text_slot(tracker, SLOT_PROCEDURE),
+        last_facet=_text_slot(tracker, SLOT_LAST_FACET),
+        pending_facet=_text_slot(tracker, SLOT_PENDING_FACET),
+        candidates=tuple(c for c in candidates if isinstance(c, str)) if isinstance(candidates, list) else (),
+        confidence=float(confidence) if isinstance(confidence, (int, float)) else 1.0,
+        # fetched from the one-stop system only when the message may be about it
+        dossier=verified_dossier(tracker) if service.dialogue().needs_dossier(text) else None,
     )
 
 
@@ -139,14 +151,24 @@ class ActionSmallTalk(Action):
         return "action_small_talk"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        turn = turn_from_tracker(tracker)
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        kind = intent if intent in SMALL_TALK else "greet"
         try:
-            outcome = service.dialogue().small_talk(turn)
+            dialogue = service.dialogue()
+            outcome = dialogue.small_talk(turn_from_tracker(tracker))
+            if outcome is not None:
+                return send(dispatcher, outcome)
+            dispatcher.utter_message(text=dialogue.answerer.phrase(f"small_talk.{kind}"))
         except Exception:  # noqa: BLE001 - small talk falls back to its canned reply
             log.exception("action_small_talk failed (conversation %s)", tracker.sender_id)
-            outcome = None
-        if outcome is not None:
-            return send(dispatcher, outcome)
-        kind = turn.intent if turn.intent in SMALL_TALK else "greet"
-        dispatcher.utter_message(text=service.dialogue().answerer.phrase(f"small_talk.{kind}"))
+            dispatcher.utter_message(text=_canned_small_talk(kind))
         return []
+
+
+def _canned_small_talk(kind: str) -> str:
+    """The reply of data/replies.yml straight from the file, when the dialogue cannot be built."""
+    try:
+        return " ".join(str(load_replies()["small_talk"][kind]).split()) or INTERNAL_ERROR
+    except Exception:  # noqa: BLE001
+        log.exception("data/replies.yml unreadable")
+        return INTERNAL_ERROR

@@ -55,14 +55,12 @@ class ActionStartForm(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         entity = next((e.get("value") for e in (tracker.latest_message or {}).get("entities") or []
                        if e.get("entity") == PROCEDURE_ENTITY), None)
-        desk = service.form_desk()
-        if entity is None and not desk.asks_for_a_form(_text(tracker)):
-            # Misread as a form request: answer it as a question about the procedure instead.
-            answer = service.dialogue().respond(replace(turn_from_tracker(tracker), intent="ask_procedure"))
-            for reply in answer.replies:
-                dispatcher.utter_message(**reply.as_message())
-            return [SlotSet(SLOT_STATE, None)] + [SlotSet(k, v) for k, v in answer.slots.items()]
         try:
+            desk = service.form_desk()
+            if entity is None and not desk.asks_for_a_form(_text(tracker)):
+                # Misread as a form request: answer it as a question about the procedure instead.
+                answer = service.dialogue().respond(replace(turn_from_tracker(tracker), intent="ask_procedure"))
+                return [SlotSet(SLOT_STATE, None)] + send(dispatcher, answer)
             outcome = desk.start(_text(tracker), entity, tracker.get_slot(SLOT_PROCEDURE))
         except Exception:  # noqa: BLE001 - the citizen must get an answer whatever failed
             log.error("action_start_form failed", exc_info=True)
@@ -90,12 +88,15 @@ class ValidateCitizenForm(FormValidationAction):
             return {}
         state = tracker.get_slot(SLOT_STATE)
         try:
-            aside = answer_aside(tracker, (state or {}).get("procedure"))
+            procedure = state.get("procedure") if isinstance(state, dict) else None
+            aside = answer_aside(tracker, procedure if isinstance(procedure, str) else None)
             if aside is not None:  # "à mà phí bao nhiêu?": answer it, then ask the same field again
                 send(dispatcher, aside)
                 for message in session.reprompt(state):
                     dispatcher.utter_message(**message)
-                return {SLOT_ANSWER: None, SLOT_STATE: state}
+                # the answer's slots (the facet just answered...) so that a follow-up reads right
+                kept = {k: v for k, v in aside.slots.items() if k not in (SLOT_STATE, SLOT_ANSWER, SLOT_PROCEDURE)}
+                return {**kept, SLOT_ANSWER: None, SLOT_STATE: state}
             outcome = service.form_desk().answer(state, value, _dossier(tracker))
         except Exception:  # noqa: BLE001
             log.error("validate_citizen_form failed", exc_info=True)
@@ -121,12 +122,12 @@ class ActionForgetProfile(Action):
         return "action_forget_profile"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        desk = service.form_desk()
-        if not desk.asks_to_forget(_text(tracker)):
-            # Misread as a deletion request: answer it as a question about procedures instead.
-            answer = service.dialogue().respond(replace(turn_from_tracker(tracker), intent="ask_procedure"))
-            return send(dispatcher, answer)
         try:
+            desk = service.form_desk()
+            if not desk.asks_to_forget(_text(tracker)):
+                # Misread as a deletion request: answer it as a question about procedures instead.
+                answer = service.dialogue().respond(replace(turn_from_tracker(tracker), intent="ask_procedure"))
+                return send(dispatcher, answer)
             _say(dispatcher, desk.forget(_text(tracker)))
         except Exception:  # noqa: BLE001
             log.error("action_forget_profile failed", exc_info=True)

@@ -39,11 +39,10 @@ def _procedure(tracker: Tracker) -> str | None:
     if isinstance(entity, str) and entity in dialogue.catalog:
         return entity
     text = (tracker.latest_message or {}).get("text") or ""
-    match = dialogue.index.search(text) if not text.startswith("/") else None
-    if match is not None and match.kind == "found":
-        return match.best.id
     context = tracker.get_slot(SLOT_PROCEDURE)
-    return context if context in dialogue.catalog else None
+    context = context if isinstance(context, str) and context in dialogue.catalog else None
+    named = dialogue.procedure_to_check(text, context) if not text.startswith("/") else None
+    return named or context
 
 
 class ActionStartCheck(Action):
@@ -53,12 +52,13 @@ class ActionStartCheck(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         text = (tracker.latest_message or {}).get("text") or ""
         entity = any(e.get("entity") == PROCEDURE_ENTITY for e in (tracker.latest_message or {}).get("entities") or [])
-        if not entity and not precheck.asks_for_a_check(text, service.dialogue().answerer):
-            # Misread as a check request: answer it as a question about procedures instead.
-            outcome = service.dialogue().respond(replace(turn_from_tracker(tracker), intent="ask_procedure"))
-            return [SlotSet(SLOT_STATE, None)] + send(dispatcher, outcome)
         try:
-            answerer = service.dialogue().answerer
+            dialogue = service.dialogue()
+            answerer = dialogue.answerer
+            if not entity and not precheck.asks_for_a_check(text, answerer):
+                # Misread as a check request: answer it as a question about procedures instead.
+                outcome = dialogue.respond(replace(turn_from_tracker(tracker), intent="ask_procedure"))
+                return [SlotSet(SLOT_STATE, None)] + send(dispatcher, outcome)
             pid = _procedure(tracker)
             if pid is None:
                 buttons = tuple(Button(p.short_name, check_payload(p.id)) for pid in answerer.department.popular_procedures
@@ -92,11 +92,14 @@ class ValidateDossierCheck(FormValidationAction):
         try:
             answerer = service.dialogue().answerer
             if precheck.read_answer(value, answerer) is None:
-                aside = answer_aside(tracker, state.get("procedure"))
+                procedure = state.get("procedure") if isinstance(state, dict) else None
+                aside = answer_aside(tracker, procedure if isinstance(procedure, str) else None)
                 if aside is not None:  # a question in the middle: answer it, then ask again
                     send(dispatcher, aside)
                     _say(dispatcher, precheck.reprompt(state, answerer))
-                    return {SLOT_ANSWER: None, SLOT_STATE: state}
+                    # the answer's slots (the facet just answered...) so that a follow-up reads right
+                    kept = {k: v for k, v in aside.slots.items() if k not in (SLOT_STATE, SLOT_ANSWER, SLOT_PROCEDURE)}
+                    return {**kept, SLOT_ANSWER: None, SLOT_STATE: state}
             turn = precheck.handle(state, value, answerer)
             _say(dispatcher, turn.replies)
             if turn.finished:

@@ -17,14 +17,16 @@ bottom in the order they are tried.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Callable
 
 from bot.answers import Answerer, Button, Reply
 from bot.catalogue import CatalogueQuestion
+from bot.forms.templates import load_texts as load_form_texts, says_any
 from bot.intents import FACET_INTENTS, INTENT_FACETS, check_payload, form_payload
 from bot.lexicon import Phrase, Typed, contains_any, find_phrase
+from bot.precheck import asks_for_a_check
 from bot.retrieval import Match, ProcedureIndex
 from bot.text import clean_input, fold, has_words, normalize, phrase_positions, words
 from bot.yesno import read_yes_no
@@ -75,9 +77,6 @@ DETAIL_FACETS = {"documents": "documents", "documents_note": "documents", "fees"
 FIXED_INTENTS = ("inform_last_digits",)
 # The intent of a question about the whole catalogue, by what it asks about.
 CATALOGUE_INTENTS = {"free": "ask_fee", "fastest": "ask_time"}
-# A check is about papers: "kiểm tra" alone may be about a dossier already submitted.
-CHECK_OBJECTS = (("hồ", "sơ"), ("hs",), ("giấy", "tờ"), ("giấy",), ("check",), ("đủ", "chưa"), ("thiếu", "gì"),
-                 ("đủ", "để", "nộp"), ("sót",))
 # Intents the model may have misread when the words show a question about a procedure.
 REFINABLE = ("out_of_scope", "nlu_fallback", "greet", "goodbye", "thank", "bot_challenge", "ask_contact",
              "check_dossier", "request_form", "forget_profile", "ask_dossier_status")
@@ -164,7 +163,7 @@ class _Seen:
         return self._d.agencies.match(self.text) if self._d.agencies else None
 
 
-def _strip(typed: list[Typed], phrases: tuple[Phrase, ...]) -> str:
+def _without(typed: list[Typed], phrases: tuple[Phrase, ...]) -> str:
     """The message without the words of `phrases`, as text."""
     hidden = {i for p in phrases for j in find_phrase(typed, p) for i in range(j, j + len(p))}
     return " ".join(t.accented or t.folded for i, t in enumerate(typed) if i not in hidden)
@@ -300,23 +299,13 @@ class Dialogue:
             return self._focus(seen.text, self._contact_focus) in (None, "address")
         if intent == "check_dossier":
             return not self._asks_for_a_check(seen)
-        if intent == "request_form":
-            return not contains_any(seen.typed, self._form_words)
-        if intent == "forget_profile":
-            return not contains_any(seen.typed, self._forget_words)
+        if intent in ("request_form", "forget_profile"):
+            return not says_any(seen.text, self._intake_words["request_words" if intent == "request_form" else "forget_words"])
         return True
 
     @cached_property
-    def _form_words(self) -> tuple[Phrase, ...]:
-        from bot.forms.templates import load_texts
-
-        return tuple(tuple(normalize(w).split()) for w in load_texts()["intake"]["request_words"])
-
-    @cached_property
-    def _forget_words(self) -> tuple[Phrase, ...]:
-        from bot.forms.templates import load_texts
-
-        return tuple(tuple(normalize(w).split()) for w in load_texts()["intake"]["forget_words"])
+    def _intake_words(self) -> dict[str, list[str]]:
+        return load_form_texts()["intake"]
 
     def _about_department(self, seen: _Seen) -> bool:
         """"Sở chiều nay có mở cửa không": the department's hours, hotline, e-mail or website."""
@@ -337,10 +326,7 @@ class Dialogue:
         return bool(ranked) and ranked[0][1] >= SITUATION_SCORE
 
     def _asks_for_a_check(self, seen: _Seen) -> bool:
-        words_ = self.answerer.replies.get("precheck", {}).get("request_words", [])
-        typed = seen.typed
-        return (any(find_phrase(typed, p) for w in words_ if (p := tuple(normalize(w).split())))
-                and contains_any(typed, CHECK_OBJECTS))
+        return asks_for_a_check(seen.text, self.answerer, seen.typed)
 
     def _first(self, turn: Turn, rules: tuple[Rule, ...]) -> Outcome | None:
         seen = _Seen(self, turn)
@@ -605,7 +591,7 @@ class Dialogue:
             return None
         # The procedure named apart from the advice words ("bổ sung" is no procedure's name), by
         # a word of its own.
-        rest = _strip(seen.typed, self.lexicon.advice_words + self._variant_phrases)
+        rest = _without(seen.typed, self.lexicon.advice_words + self._variant_phrases)
         match = self.index.search(rest, context=seen.context) if has_words(rest) else Match("none")
         named = match.best if match.kind == "found" and match.other_subject < OTHER_SUBJECT and any(
             self.index.distinctive(match.best.id, w) for w in self.index.own_words(match.best.id, rest)) else None
@@ -695,10 +681,39 @@ class Dialogue:
             not strict and bool(self.catalog.get(procedure_id).group)
             and all(self.catalog.get(c).group == self.catalog.get(procedure_id).group for c in others if c in self.catalog))
 
+    def needs_dossier(self, text: str) -> bool:
+        """Whether the dossier looked up earlier in the conversation may matter to this message
+        (a follow-up about it, advice, a general guide): the actions fetch it from the one-stop
+        system only then, not on every turn."""
+        if self.dossiers is None:
+            return False
+        seen = _Seen(self, Turn("", text))
+        return bool(self.dossiers.follow_up_focus(seen.typed)) or self.dossiers.about_own_dossier(seen.typed) \
+            or contains_any(seen.typed, self.lexicon.advice_words) or seen.catalogue is not None
+
+    def procedure_to_check(self, text: str, context: str | None) -> str | None:
+        """The procedure a check request names ("kiểm tra giúp hồ sơ karaoke"), apart from the
+        request's own words; while another is under discussion, only one named by its own words
+        replaces it ("kiểm tra giấy tờ giúp em" keeps the one discussed)."""
+        rest = _without(self.lexicon.typed(text), self._check_phrases)
+        match = self.index.search(rest) if has_words(rest) else None
+        if match is None or match.kind != "found":
+            return None
+        pid = match.best.id
+        if context and pid != context and not self._named_by_own_words(pid, rest):
+            return None
+        return pid
+
+    @cached_property
+    def _check_phrases(self) -> tuple[Phrase, ...]:
+        words_ = self.answerer.replies.get("precheck", {})
+        return tuple(p for key in ("request_words", "check_objects") for w in words_.get(key, [])
+                     if (p := tuple(normalize(w).split())))
+
     def _named_by_own_words(self, procedure_id: str, text: str) -> bool:
         """Whether a word only this procedure (or its group) uses names it in the message, apart
         from variant keywords ("khu di tích" picks the on-site guide card; it names no card)."""
-        rest = _strip(self.lexicon.typed(text), self._variant_phrases)
+        rest = _without(self.lexicon.typed(text), self._variant_phrases)
         return any(self.index.distinctive(procedure_id, w) for w in self.index.own_words(procedure_id, rest))
 
     def _ours_beyond(self, named: Match, seen: _Seen, found) -> bool:
@@ -706,7 +721,7 @@ class Dialogue:
         agency's keyword ("lữ hành" beside "hộ kinh doanh"; not "lần đầu" beside "hộ chiếu")."""
         # Variant keywords pick a variant ("hàn quốc": the international card); they name no
         # subject of ours beside "visa".
-        rest = _strip(seen.typed, (found.keyword,) + self._variant_phrases)
+        rest = _without(seen.typed, (found.keyword,) + self._variant_phrases)
         return any(self.index.distinctive(named.best.id, w) for w in self.index.own_words(named.best.id, rest))
 
     @cached_property

@@ -13,12 +13,13 @@ to submit, and a printable checklist.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from bot.answers import Answerer, Button, Reply
 from bot.catalog import Procedure
-from bot.lexicon import find_phrase, tokens
+from bot.lexicon import Typed, contains_any, find_phrase, tokens
 from bot.yesno import read_yes_no
 
 HAVE, MISSING, NOT_APPLICABLE = "have", "missing", "na"
@@ -62,18 +63,21 @@ def start(procedure: Procedure, answerer: Answerer) -> CheckTurn:
     if procedure.documents is None or not procedure.documents.items:
         return CheckTurn(None, [Reply(_p(answerer, "no_documents", procedure=procedure.short_name,
                                          hotline=answerer.department_value(answerer.department.hotline)))])
-    state = {"procedure": procedure.id, "index": 0, "answers": [], "unclear": 0}
+    state = {"procedure": procedure.id, "index": 0, "answers": [], "unclear": 0, "documents": _signature(procedure)}
     intro = _p(answerer, "intro", procedure=procedure.short_name, total=len(procedure.documents.items))
     if procedure.documents.uncertain or not procedure.documents.complete:
         intro += " " + _p(answerer, "list_uncertain")
     return CheckTurn(state, [Reply(intro), _question(answerer, procedure, 0)])
 
 
-def asks_for_a_check(text: str, answerer: Answerer) -> bool:
+def asks_for_a_check(text: str, answerer: Answerer, typed: list[Typed] | None = None) -> bool:
     """Whether a message really asks to check a dossier before submitting ("kiểm tra giúp hồ
-    sơ đủ chưa"): the model sometimes reads a plain question as one."""
-    typed = answerer.catalog.lexicon.typed(text)
-    return any(find_phrase(typed, p) for w in answerer.replies["precheck"]["request_words"] if (p := tokens(w)))
+    sơ đủ chưa"): a request word and a word about papers (`precheck.request_words`,
+    `check_objects`). The model sometimes reads a plain question as one."""
+    typed = answerer.catalog.lexicon.typed(text) if typed is None else typed
+    words = answerer.replies["precheck"]
+    return all(contains_any(typed, tuple(p for w in words[key] if (p := tokens(w))))
+               for key in ("request_words", "check_objects"))
 
 
 def read_answer(text: str, answerer: Answerer) -> str | None:
@@ -92,19 +96,43 @@ def read_answer(text: str, answerer: Answerer) -> str | None:
     return {"yes": HAVE, "no": MISSING}.get(yes_no) if yes_no else None
 
 
+def _signature(procedure: Procedure) -> str:
+    """Short digest of the document list: a check started before an officer edited the list
+    must not go on with answers that belong to other documents."""
+    names = "\n".join(d.name for d in procedure.documents.items) if procedure.documents else ""
+    return hashlib.sha256(names.encode("utf-8")).hexdigest()[:12]
+
+
+def _checked(state: Any, answerer: Answerer) -> tuple[Procedure, int] | None:
+    """The procedure and position of a state as the check left it, or None when the slot holds
+    something else (edited, from an older version, or the catalog changed under the check)."""
+    if not isinstance(state, Mapping):
+        return None
+    procedure = answerer.catalog.get(str(state.get("procedure")))
+    index, answers = state.get("index"), state.get("answers")
+    if procedure is None or procedure.documents is None or state.get("documents") != _signature(procedure):
+        return None
+    if not isinstance(index, int) or not 0 <= index < len(procedure.documents.items):
+        return None
+    if not isinstance(answers, list) or len(answers) != index or any(a not in ANSWERS for a in answers):
+        return None
+    if not isinstance(state.get("unclear", 0), int):
+        return None
+    return procedure, index
+
+
 def reprompt(state: Mapping[str, Any], answerer: Answerer) -> list[Reply]:
     """The question the check is waiting on (after the citizen asked something else)."""
-    procedure = answerer.catalog.get(state["procedure"])
-    return [_question(answerer, procedure, int(state["index"]))] if procedure else []
+    checked = _checked(state, answerer)
+    return [_question(answerer, *checked)] if checked else [Reply(_p(answerer, "lost"))]
 
 
 def handle(state: Mapping[str, Any], text: str, answerer: Answerer) -> CheckTurn:
     """One message while the check is open."""
-    procedure = answerer.catalog.get(str(state.get("procedure")))
-    index = state.get("index")
-    if procedure is None or procedure.documents is None or not isinstance(index, int) \
-            or not 0 <= index < len(procedure.documents.items):
-        return CheckTurn(None, [Reply(_p(answerer, "lost"))])  # the catalog changed under the check
+    checked = _checked(state, answerer)
+    if checked is None:
+        return CheckTurn(None, [Reply(_p(answerer, "lost"))])
+    procedure, index = checked
     answer = read_answer(text, answerer)
     if answer == "cancel":
         return CheckTurn(None, [Reply(_p(answerer, "cancelled"))])

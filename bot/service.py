@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _store: CatalogStore | None = None
 _built: tuple[object, Dialogue] | None = None
+_failed: object | None = None  # a catalog version whose build failed: not retried on every turn
 
 
 def _report(error: CatalogError) -> None:
@@ -47,17 +48,25 @@ def build_dialogue(catalog, department, today=None) -> Dialogue:
 
 
 def dialogue() -> Dialogue:
-    """The Dialogue for the current catalog."""
-    global _store, _built
+    """The Dialogue for the current catalog. A catalog version that loads but cannot be built
+    (a data file the indexes reject) is reported once and the previous build keeps serving."""
+    global _store, _built, _failed
     with _lock:
         if _store is None:
             _store = CatalogStore(on_error=_report)
         catalog = _store.get()
-        if _built is None or _built[0] is not catalog:
+        if _built is None or (_built[0] is not catalog and _failed is not catalog):
             department = load_department()
             if department.example:
                 log.warning("data/department.yml still holds EXAMPLE contact details; replace them before going live.")
-            _built = (catalog, build_dialogue(catalog, department))
+            try:
+                _built = (catalog, build_dialogue(catalog, department))
+            except Exception:
+                if _built is None:
+                    raise  # nothing to fall back on: the actions answer with their polite error
+                _failed = catalog
+                log.exception("Catalog change could not be built, still serving the previous version")
+                return _built[1]
             log.info("Catalog loaded: %d procedures", len(catalog))
         return _built[1]
 

@@ -68,3 +68,35 @@ def test_a_failure_becomes_a_polite_message_and_the_text_is_not_logged(monkeypat
     assert slots == {}
     assert "001234567890" not in caplog.text and "0912345678" not in caplog.text
     assert "action_answer failed" in caplog.text
+
+
+def test_small_talk_keeps_its_canned_reply_when_the_dialogue_cannot_be_built(monkeypatch):
+    def broken():
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(service, "dialogue", broken)
+    messages, _ = run(actions.ActionSmallTalk(), tracker("cảm ơn nhé", "thank"))
+    assert [m["text"] for m in messages] == [" ".join(actions.load_replies()["small_talk"]["thank"].split())]
+
+
+def test_a_catalog_version_that_cannot_be_built_leaves_the_previous_one_serving(monkeypatch, caplog):
+    current = service.dialogue()
+
+    class NewVersion:  # what CatalogStore.get() returns after an officer's edit
+        pass
+
+    edited = NewVersion()
+    monkeypatch.setattr(service._store, "get", lambda: edited)
+    calls = []
+
+    def failing_build(catalog, department):
+        calls.append(catalog)
+        raise ValueError("an index rejects the new data")
+
+    monkeypatch.setattr(service, "build_dialogue", failing_build)
+    monkeypatch.setattr(service, "_failed", None)
+    with caplog.at_level(logging.ERROR):
+        assert service.dialogue() is current
+        assert service.dialogue() is current
+    assert len(calls) == 1  # reported once, not rebuilt on every turn
+    assert "still serving the previous version" in caplog.text

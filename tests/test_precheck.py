@@ -28,7 +28,8 @@ def test_the_check_asks_each_document_with_three_buttons(answerer):
     assert f"{len(procedure.documents.items)} giấy tờ" in texts(turn)
     assert "(1/6)" in texts(turn) and "Văn bản thông báo sản phẩm quảng cáo" in texts(turn)
     assert [b.title for b in turn.replies[-1].buttons] == ["Có rồi", "Chưa có", "Không áp dụng"]
-    assert turn.state == {"procedure": "quang-cao-bang-ron", "index": 0, "answers": [], "unclear": 0}
+    assert {k: v for k, v in turn.state.items() if k != "documents"} == \
+        {"procedure": "quang-cao-bang-ron", "index": 0, "answers": [], "unclear": 0}
 
 
 def test_missing_documents_and_points_to_check_at_the_end(answerer):
@@ -75,6 +76,22 @@ def test_a_procedure_without_a_verified_list_cannot_be_checked(answerer):
 def test_a_changed_catalog_ends_the_check_politely(answerer):
     turn = precheck.handle({"procedure": "karaoke", "index": 99, "answers": []}, "có", answerer)
     assert turn.state is None and "cập nhật" in texts(turn)
+    # the document list was edited after the check started: its answers belong to other documents
+    state = precheck.handle(precheck.start(answerer.catalog.get("karaoke"), answerer).state, "có", answerer).state
+    turn = precheck.handle({**state, "documents": "0" * 12}, "có", answerer)
+    assert turn.state is None and "cập nhật" in texts(turn)
+
+
+@pytest.mark.parametrize("change", [{"index": "1"}, {"answers": []}, {"answers": ["yes"]}, {"answers": None},
+                                    {"unclear": "x"}, {"procedure": None}])
+def test_a_state_not_left_by_the_check_ends_it_politely(answerer, change):
+    state = precheck.handle(precheck.start(answerer.catalog.get("karaoke"), answerer).state, "có", answerer).state
+    assert precheck.handle(state, "có", answerer).state is not None
+    turn = precheck.handle({**state, **change}, "có", answerer)
+    assert turn.state is None and "cập nhật" in texts(turn)
+    assert "cập nhật" in texts(precheck.CheckTurn(None, precheck.reprompt({**state, **change}, answerer)))
+    for junk in (None, "text", ["list"]):
+        assert precheck.handle(junk, "có", answerer).state is None
 
 
 def test_the_printable_checklist_is_a_pdf_with_every_document_and_mark(answerer):

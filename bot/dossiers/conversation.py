@@ -22,7 +22,6 @@ from bot.dossiers.guard import LookupGuard
 from bot.dossiers.model import code_span, find_code
 from bot.dossiers.replies import DossierReplies, FactorReader
 from bot.dossiers.source import DossierSource, SourceUnavailable
-from bot.text import fold
 
 log = logging.getLogger(__name__)
 

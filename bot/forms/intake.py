@@ -19,9 +19,9 @@ from bot.forms import api, session
 from bot.forms.delivery import FileStore
 from bot.forms.fields import check_phone
 from bot.forms.profiles import ProfileStore
-from bot.forms.templates import load_texts
+from bot.forms.templates import load_texts, says_any
 from bot.intents import PROCEDURE_ENTITY
-from bot.text import clean_input, fold
+from bot.text import clean_input
 
 DONE = ("complete", "cancelled", "stopped")
 # 12 digits (CCCD) and a phone number, as typed: "0010 9001 2345", "+84 912 345 678".
@@ -101,8 +101,7 @@ class FormDesk:
     def asks_for_a_form(self, text: str) -> bool:
         """Whether a message really asks for a filled form ("điền đơn", "làm đơn giúp", "tờ
         khai"): the model sometimes reads a plain question as one."""
-        words = f" {fold(clean_input(text))} "
-        return any(f" {fold(w)} " in words for w in self.texts["request_words"])
+        return says_any(text, self.texts["request_words"])
 
     # ------------------------------------------------------------------ filling
 
@@ -139,8 +138,7 @@ class FormDesk:
     def asks_to_forget(self, text: str) -> bool:
         """Whether a message really asks to delete stored details ("xoá thông tin của tôi", or
         a CCCD with it): the model sometimes reads a plain question as one."""
-        words = f" {fold(clean_input(text))} "
-        return bool(_CCCD_RE.search(text)) or any(f" {fold(w)} " in words for w in self.texts["forget_words"])
+        return bool(_CCCD_RE.search(text)) or says_any(text, self.texts["forget_words"])
 
     def forget(self, text: str) -> FormOutcome:
         """Delete a stored profile: the message must hold its CCCD and the phone stored with it

@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from bot import paths
+from bot.text import clean_input, fold
 
 FIELD_TYPES = {"text", "name", "address", "date", "cccd", "phone", "email", "business_reg_no", "integer", "choice"}
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,40}$")
@@ -297,6 +298,14 @@ def form_for_procedure(procedure_id: str, directory: Path | None = None) -> Form
 def load_texts(path: Path | None = None) -> dict[str, Any]:
     """data/forms/texts.yml: every sentence the form filler says or prints."""
     return yaml.safe_load((path or FORMS_DIR / TEXTS_FILE).read_text(encoding="utf-8"))
+
+
+def says_any(text_: str, words: list[str]) -> bool:
+    """Whether a message holds one of `words` (texts.yml `intake.request_words`, `forget_words`),
+    compared without diacritics: how the form actions and the intent check tell a real request
+    from a question the model misread as one."""
+    folded = f" {fold(clean_input(text_))} "
+    return any(f" {fold(w)} " in folded for w in words)
 
 
 def text(key: str, texts: dict[str, Any] | None = None, **values: Any) -> str:
