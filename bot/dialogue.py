@@ -568,6 +568,8 @@ class Dialogue:
         foci = self.dossiers.follow_up_focus(seen.typed)
         if not foci:
             return None
+        if contains_any(seen.typed, self.lexicon.advice_words) and not self.dossiers.about_own_dossier(seen.typed):
+            return None  # "làm sao để không bị yêu cầu bổ sung": advice, not this dossier's state
         named = seen.named
         if named is not None and named.best.id != turn.dossier.procedure_id and named.scores[0] >= OFFER_SCORE:
             return None

@@ -3,6 +3,7 @@ questions, other agencies, the dossier and form hand-over to Q&A, yes/no variant
 supplements. All through bot.dialogue, without Rasa."""
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -188,6 +189,29 @@ def test_an_overdue_dossier_gets_an_apology_and_the_hotline(dialogue, dossiers):
     out = dialogue.respond(Turn("ask_time", "tre han vay thi toi phai lam gi", procedure="lu-hanh-noi-dia",
                                 dossier=dossiers["000.00.15.H30-261110-0004"]))
     assert "xin lỗi" in text_of(out) and dialogue.answerer.department.hotline in text_of(out)
+
+
+@pytest.mark.parametrize("status, says, never", [
+    ("tu_choi", "không có kết quả để trả", ["đã có kết quả", "xin lỗi", "15/01/2027"]),
+    ("da_rut", "không có kết quả để trả", ["đã có kết quả", "xin lỗi"]),
+    ("yeu_cau_bo_sung", "có thể được hẹn lại", ["xin lỗi", "đã có kết quả"]),
+    ("co_ket_qua", "đã có kết quả", ["xin lỗi", "không có kết quả"]),
+    ("dang_xu_ly", "15/01/2027", ["xin lỗi", "đã có kết quả"]),
+])
+def test_the_result_date_of_a_dossier_is_read_from_its_status(dialogue, dossiers, status, says, never):
+    dossier = dataclasses.replace(dossiers["000.00.15.H30-261102-0001"], status=status)
+    reply = text_of(dialogue.respond(Turn("ask_time", "khi nao co ket qua", procedure="hdv-noi-dia", dossier=dossier)))
+    assert says in reply and not any(n in reply for n in never)
+
+
+def test_advice_after_a_lookup_is_advice_unless_it_is_about_the_own_dossier(dialogue, dossiers):
+    dossier = dossiers["000.00.15.H30-261105-0002"]  # karaoke, yêu cầu bổ sung
+    reply = text_of(dialogue.respond(Turn("ask_documents", "làm sao để không bị yêu cầu bổ sung", procedure="karaoke",
+                                          dossier=dossier)))
+    assert "Bản vẽ mặt bằng phòng hát" not in reply and dossier.code not in reply
+    reply = text_of(dialogue.respond(Turn("ask_documents", "vì sao hồ sơ của tôi bị yêu cầu bổ sung", procedure="karaoke",
+                                          dossier=dossier)))
+    assert "Bản vẽ mặt bằng phòng hát" in reply
 
 
 def test_another_procedure_named_after_a_lookup_is_answered_as_itself(dialogue, dossiers):

@@ -18,6 +18,11 @@ from bot.lexicon import Phrase, Typed, find_phrase, tokens
 from bot.text import fold
 
 TEXTS = paths.DATA / "dossiers.yml"
+# How a follow-up about the result date reads each status.
+WITH_RESULT = frozenset({"co_ket_qua", "da_tra_ket_qua"})
+CLOSED = frozenset({"tu_choi", "da_rut"})  # ended without a result to hand over
+RUNNING = frozenset({"moi_tiep_nhan", "dang_xu_ly"})  # the due date holds; past it, the dossier is late
+PAUSED = frozenset({"yeu_cau_bo_sung", "tam_dung"})  # waiting on the citizen or another body
 
 
 def load_texts(path: Path | None = None) -> dict[str, Any]:
@@ -156,29 +161,36 @@ class DossierReplies:
         procedure = self.catalog.get(dossier.procedure_id)
         name = (procedure.short_name if procedure else dossier.procedure_name) or dossier.procedure_id
         lines = [self._t("follow_up.title", code=dossier.code, procedure=name)]
-        finished = dossier.status in FINISHED or dossier.status == "co_ket_qua"
+        status = dossier.status
+        has_result = status in WITH_RESULT
         if "supplement" in foci:
-            if dossier.status == "yeu_cau_bo_sung" and dossier.supplement_items:
+            if status == "yeu_cau_bo_sung" and dossier.supplement_items:
                 lines.append(self._t("status.supplement"))
                 lines += [f"• {item}" for item in dossier.supplement_items]
                 how = self._supplement_channels(procedure, dept)
-                allowed = {c.kind for c in procedure.channels.items} if procedure and procedure.channels else set()
-                if channel in ("post", "online"):
+                channels = procedure.channels if procedure else None
+                if channel in ("post", "online") and channels is not None:
+                    allowed = {c.kind for c in channels.items}
                     key = f"follow_up.supplement_{channel}_{'yes' if channel in allowed else 'no'}"
-                    lines.append(self._t(key, how=how))
+                    line = self._t(key, how=how)
+                    lines.append(f"{line} {self._t('follow_up.uncertain')}" if channels.uncertain else line)
                 else:
                     lines.append(self._t("status.supplement_how", channels=how))
             else:
                 lines.append(self._t("follow_up.no_supplement"))
-        if "due" in foci or ("return" in foci and finished):
-            if finished:
+        if "due" in foci or ("return" in foci and has_result):
+            if has_result:
                 ready = " " + self._t("follow_up.ready", date=date_vn(dossier.result_ready_at)) if dossier.result_ready_at else ""
                 lines.append(self._t("follow_up.due_finished", ready=ready))
-            elif dossier.status == "qua_han" or dossier.due_at < today:
+            elif status in CLOSED:
+                lines.append(self._t("follow_up.closed", meaning=self._t(f"statuses.{status}.meaning")))
+            elif status == "qua_han" or (status in RUNNING and dossier.due_at < today):
                 lines.append(self._t("follow_up.overdue", **dept))
+            elif status in PAUSED:
+                lines.append(self._t("follow_up.due_paused", date=date_vn(dossier.due_at), **dept))
             else:
                 lines.append(self._t("follow_up.due", date=date_vn(dossier.due_at), days=self._days(dossier.due_at, today)))
-        if ("return" in foci or "due" in foci) and dossier.status not in ("tu_choi", "da_rut"):
+        if ("return" in foci or "due" in foci) and status not in CLOSED:
             method = self.texts["return_methods"].get(dossier.return_method, self.texts["return_methods"]["tai_trung_tam"])
             lines.append(self._t("status.return", method=" ".join(method.split()).format(**dept)))
         lines.append(self._t("follow_up.state", label=info["label"]))
