@@ -10,7 +10,6 @@ them matches its unaccented form); the longest keyword found wins.
 """
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,10 +43,9 @@ class AgencyMatch:
 
 
 class AgencyTable:
-    def __init__(self, agencies: list[Agency], lexicon: Lexicon, verified: dt.date | None = None):
+    def __init__(self, agencies: list[Agency], lexicon: Lexicon):
         self.agencies = agencies
         self.lexicon = lexicon
-        self.verified = verified
 
     def match(self, text: str) -> AgencyMatch | None:
         """The agency whose longest keyword the message contains, if any."""
@@ -90,5 +88,4 @@ def load_agencies(lexicon: Lexicon, path: Path | None = None) -> AgencyTable:
                           entry.get("uncertain") is True))
     if problems:
         raise AgencyError("\n".join(problems))
-    verified = raw.get("verified")
-    return AgencyTable(out, lexicon, verified if isinstance(verified, dt.date) else None)
+    return AgencyTable(out, lexicon)

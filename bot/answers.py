@@ -371,12 +371,6 @@ class Answerer:
         buttons = tuple(Button(self._r(f"facet_buttons.{k}"), payload(k, procedure.id)) for k in self.replies["facet_buttons"])
         return Reply("\n".join(lines + self._footer(procedure, basis or None)), buttons)
 
-    def detail_unknown(self, procedure: Procedure, known: Reply) -> Reply:
-        """A detail the catalog does not hold: say so, give the hotline, then what is known."""
-        said = " ".join(self._r("detail.not_found", procedure=procedure.short_name,
-                                hotline=self._dept(self.department.hotline)).split())
-        return Reply(f"{said}\n{known.text}", known.buttons)
-
     def supplement_advice(self, procedure: Procedure | None, check_payload: str | None = None) -> Reply:
         """Why dossiers are sent back for bổ sung: the procedure's points to check, or the
         general reasons when no procedure is known."""
@@ -398,7 +392,7 @@ class Answerer:
         lines = [self._r("agency.text", name=agency.name, department=self.department.name,
                          agency=self._mark(agency.agency, agency.uncertain))]
         if agency.how:
-            lines.append(self._r("agency.how", how=agency.how.rstrip(".")))
+            lines.append(self._r("agency.how", how=self._mark(agency.how.rstrip("."), agency.uncertain)))
         lines.append(self._r("agency.portal", national_portal=self.department.national_portal))
         buttons: tuple[Button, ...] = ()
         if offered is not None:

@@ -14,6 +14,7 @@ the sentences too (data/replies.yml: `catalogue`); every list comes from the cat
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
@@ -129,10 +130,21 @@ class Catalogue:
 
     def _fastest(self, procedures: list[Procedure]) -> list[str]:
         ranked = sorted(procedures, key=lambda p: (p.processing_time.days, p.short_name))[:FASTEST_SHOWN]
-        return [self._phrase("item_days", name=self.answerer.mark(p.short_name, p.processing_time.uncertain),
-                             days=f"{p.processing_time.days:02d}",
-                             unit=self._phrase("unit_working_days" if p.processing_time.working_days else "unit_days"))
+        return [self._phrase("item_time", name=self.answerer.mark(p.short_name, p.processing_time.uncertain),
+                             time=_time_clause(p.processing_time.text, p.processing_time.days, self._phrase("time_more")))
                 for p in ranked]
+
+
+def _time_clause(text: str, days: int, more: str) -> str:
+    """The part of a processing-time text that states its number of days, with its own
+    conditions ("02 ngày làm việc kể từ khi nhận đủ hồ sơ hợp lệ"), not a bare number that would
+    hide "trường hợp phải xin ý kiến ... tối đa 10 ngày"; followed by `more` when the text says more."""
+    clauses = [c.strip() for c in text.rstrip(".").split(";") if c.strip()]
+    pattern = re.compile(rf"(?<!\d)0?{days}\s+ngày")
+    chosen = next((c for c in clauses if pattern.search(c)), clauses[0] if clauses else text.strip())
+    if not chosen:
+        return text
+    return chosen[0].lower() + chosen[1:] + (f" {more}" if len(clauses) > 1 else "")
 
 
 def field_group(field: str) -> str:

@@ -65,9 +65,9 @@ SITUATION_SCORE = 5.0
 SITUATION_LEAD = 1.5
 SITUATION_CLOSE = 0.75
 ASIDE_CONFIDENCE = 0.6  # a question typed while a form waits for an answer, read this surely
-SMALL_TALK_WORDS = 4
+SMALL_TALK_WORDS = 4  # "ok cảm ơn nhé" is small talk; a longer message may hold a question
 LONG_MESSAGE_WORDS = 15  # from this length the model's facet guess yields to the message's plain question words
-SHORT_ANSWER_WORDS = 3  # a yes/no the model saw in a longer message is only trusted when the words say so  # "ok cảm ơn nhé" is small talk; a longer message may hold a question
+SHORT_ANSWER_WORDS = 3  # a yes/no the model saw in a longer message is only trusted when the words say so
 # Where a fact a detail question found belongs to the facet asked, the facet's own answer
 # (which lists that fact among the others) is given instead.
 DETAIL_FACETS = {"documents": "documents", "documents_note": "documents", "fees": "fees", "fees_note": "fees",
@@ -82,6 +82,7 @@ REFINABLE = ("out_of_scope", "nlu_fallback", "greet", "goodbye", "thank", "bot_c
              "check_dossier", "request_form", "forget_profile", "ask_dossier_status")
 SMALL_TALK_INTENTS = ("greet", "goodbye", "thank", "bot_challenge")
 DEPARTMENT_WORDS = (("sở",), ("so", "vh"), ("trung", "tâm", "hành", "chính"), ("bộ", "phận", "một", "cửa"))
+VARIANT_PICKERS = ("action", "scope")  # variant dimensions whose keywords name no subject
 SURE_OVERVIEW = 0.98  # "how to go about it" is the model's default guess: a plain facet word beats it unless it is sure
 _CHOICE_RE = re.compile(r"^(?:so|cai|lua chon|chon|muc|thu tuc)?\s*(?:thu|so)?\s*(\d)\s*$")
 
@@ -157,6 +158,11 @@ class _Seen:
     @cached_property
     def catalogue(self):
         return self._d.catalogue.question(self.text) if self._d.catalogue else None
+
+    @cached_property
+    def situations(self) -> list:
+        """Procedures ranked by how well the message describes their situation (bot.situations)."""
+        return self._d.situations.search(self.text) if self._d.situations else []
 
     @cached_property
     def agency(self):
@@ -322,7 +328,7 @@ class Dialogue:
             return True
         if self.situations is None or len(seen.folded_words) < SITUATION_WORDS:
             return False
-        ranked = self.situations.search(seen.text, limit=1)
+        ranked = seen.situations
         return bool(ranked) and ranked[0][1] >= SITUATION_SCORE
 
     def _asks_for_a_check(self, seen: _Seen) -> bool:
@@ -338,7 +344,8 @@ class Dialogue:
 
     def _run(self, turn: Turn, rules: tuple[Rule, ...]) -> Outcome:
         outcome = self._first(turn, rules)
-        assert outcome is not None, "every rule list ends with a rule that always answers"
+        if outcome is None:  # every rule list passed here ends with a rule that always answers
+            raise RuntimeError("rule list without a final answer")
         return outcome
 
     # ------------------------------------------------------------------ helpers
@@ -654,7 +661,7 @@ class Dialogue:
         if seen.context and len(seen.folded_words) < 2 * SITUATION_WORDS:
             return None  # a short follow-up belongs to the procedure under discussion
         leaders: dict[str, tuple] = {}
-        for p, score in self.situations.search(seen.text):
+        for p, score in seen.situations:
             leaders.setdefault(p.group or p.id, (p, score))
         ranked = list(leaders.values())
         if not ranked or ranked[0][1] < SITUATION_SCORE:
@@ -728,8 +735,10 @@ class Dialogue:
 
     @cached_property
     def _variant_phrases(self) -> tuple[Phrase, ...]:
-        return tuple(kw for dim in self.lexicon.variants.values() for v in dim.values()
-                     for kw in (*v.keywords, *v.weak_keywords))
+        """Keywords that pick a variant without naming a subject ("lần đầu", "quốc tế"): of the
+        action and scope dimensions. Kind keywords name things ("tượng", "nhà hàng") and stay."""
+        return tuple(kw for name, dim in self.lexicon.variants.items() if name in VARIANT_PICKERS
+                     for v in dim.values() for kw in (*v.keywords, *v.weak_keywords))
 
     def _procedure_question(self, turn: Turn, seen: _Seen) -> Outcome | None:
         """A question about a procedure: named in the message, or the one under discussion."""

@@ -41,8 +41,11 @@ from bot.text import clean_input, fold, normalize, phrase_positions as _position
 MAX_COMPOUND = 4  # syllables in the longest word looked up in a question
 CONFIDENT = 0.6  # share of the question's informative weight a fact must explain
 MIN_WEIGHT = 3.5  # informative IDF mass a confident match needs (one rare word, or two common ones)
+RECENT_SEARCHES = 64  # questions whose answers FactIndex.search keeps
 SECOND_HIT = 0.85  # a second fact is shown when it explains nearly as much as the best one
 _DIGIT_RE = re.compile(r"\d")
+
+RESULT_PHRASES = (("ket", "qua"), ("nhan", "ket", "qua"))  # "when is the result ready": no detail of its own
 
 
 @dataclass(frozen=True)
@@ -70,11 +73,6 @@ class FactSearch:
     hits: tuple[FactHit, ...] = ()
     informative: tuple[str, ...] = ()  # the question's informative terms
     informative_weight: float = 0.0
-
-    @property
-    def asks_detail(self) -> bool:
-        """The question says more than which procedure and which facet."""
-        return self.informative_weight >= MIN_WEIGHT / 2
 
     @property
     def confident(self) -> bool:
@@ -164,6 +162,7 @@ class FactIndex:
         self.catalog = catalog
         self.lexicon: Lexicon = catalog.lexicon
         self.facts: list[FactEntry] = [f for p in catalog for f in procedure_facts(p)]
+        self._recent = lru_cache(maxsize=RECENT_SEARCHES)(self._search)  # thread-safe, per index
         kinds, labels = document_kinds or {}, labels or {}
 
         def indexed(f: FactEntry) -> str:
@@ -195,6 +194,9 @@ class FactIndex:
         # are details; the other facets' focus words only say which facet is asked.
         focus = [p for table in (lexicon.submission_focus, lexicon.contact_focus) for ps in table.values() for p in ps]
         focus += [p for name, ps in lexicon.question_focus.items() if name not in ("conditions", "authority") for p in ps]
+        # "Thủ tục nào nộp qua bưu điện", "kết quả": which channel or property is asked, no detail.
+        focus += [tuple(fold(w) for w in p) for ps in lexicon.catalogue_properties.values() for p in ps]
+        focus += list(RESULT_PHRASES)
         self._dull_phrases = sorted(set(lexicon.facet_words) | set(variant_phrases) | set(focus), key=len, reverse=True)
         self._stop = lexicon.stopwords | lexicon.generic_words
         self._stop_folded = frozenset(fold(w) for w in self._stop)
@@ -267,8 +269,12 @@ class FactIndex:
     # ------------------------------------------------------------------ search
 
     def search(self, text: str, procedure: str | None = None, limit: int = 5) -> FactSearch:
-        """The facts that answer `text`, best first; within one procedure when given."""
-        text = clean_input(text)
+        """The facts that answer `text`, best first; within one procedure when given. The
+        dialogue asks the same question of the same procedure from several rules in one turn:
+        answers are kept for the last few questions (the index never changes once built)."""
+        return self._recent(clean_input(text), procedure, limit)
+
+    def _search(self, text: str, procedure: str | None, limit: int) -> FactSearch:
         naming = self._naming.get(procedure, frozenset()) if procedure else frozenset()
         concepts = self._concepts(text, naming)
         weights = [self._weight(c) for c in concepts]
@@ -304,4 +310,4 @@ class _Concept:
 
 
 # Folded words that ask "how much / how many / how big" (a number answers them).
-_AMOUNT_WORDS = ("bao nhieu", "bn", "bnhieu", "may", "toi thieu", "toi da", "rong", "bao xa", "co")
+_AMOUNT_WORDS = ("bao nhieu", "bn", "bnhieu", "may", "toi thieu", "toi da", "rong", "bao xa", "kich thuoc")

@@ -426,7 +426,9 @@ class ProcedureIndex:
         if entry is None:
             return set()
         tokens = self._query_tokens(self._words(clean_input(text)))
-        return {t.folded for t in tokens if t.folded in entry.vocabulary and t.weight > ACTION_WORD}
+        # a word typed with diacritics must be the catalog's word ("ảnh" does not name "anh")
+        return {t.folded for t in tokens if t.folded in entry.vocabulary and t.weight > ACTION_WORD
+                and (t.accented is None or t.accented in entry.accented)}
 
     def _explains(self, pid: str, word: str) -> bool:
         return word in self._entry[pid].vocabulary
