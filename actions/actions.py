@@ -129,13 +129,13 @@ class ActionBotChallenge(_DialogueAction):
         return "action_bot_challenge"
 
 
-def answer_aside(tracker: Tracker, procedure_id: str | None) -> Outcome | None:
+def answer_aside(tracker: Tracker, procedure_id: str | None, plain_words: bool = True) -> Outcome | None:
     """A question asked in the middle of a form or a check ("à mà phí bao nhiêu?"), answered
     about the procedure being filled or checked; None when the message is not such a question
     (it is then the answer the form is waiting for)."""
     turn = turn_from_tracker(tracker)
     dialogue = service.dialogue()
-    if not dialogue.asks_aside(turn):
+    if not dialogue.asks_aside(turn, plain_words):
         return None
     return dialogue.respond(replace(turn, procedure=procedure_id or turn.procedure, candidates=(),
                                     pending_facet=None))

@@ -31,20 +31,25 @@ def _client(tracker: Tracker) -> str | None:
     return client if isinstance(client, str) and 8 <= len(client) <= 64 else None
 
 
+def lookup(tracker: Tracker) -> DossierTurn:
+    """The lookup turn of the latest message."""
+    return DossierTurn(
+        text=(tracker.latest_message or {}).get("text") or "",
+        sender=tracker.sender_id,
+        code=normalize_code(_entity(tracker, ENTITY_CODE) or ""),  # a payload may carry any spelling
+        last_digits=_entity(tracker, ENTITY_DIGITS),
+        pending_code=tracker.get_slot(SLOT_CODE),
+        verified=tuple(tracker.get_slot(SLOT_VERIFIED) or ()),
+        client=_client(tracker),
+    )
+
+
 class ActionDossierStatus(Action):
     def name(self) -> Text:
         return "action_dossier_status"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        turn = DossierTurn(
-            text=(tracker.latest_message or {}).get("text") or "",
-            sender=tracker.sender_id,
-            code=normalize_code(_entity(tracker, ENTITY_CODE) or ""),  # a payload may carry any spelling
-            last_digits=_entity(tracker, ENTITY_DIGITS),
-            pending_code=tracker.get_slot(SLOT_CODE),
-            verified=tuple(tracker.get_slot(SLOT_VERIFIED) or ()),
-            client=_client(tracker),
-        )
+        turn = lookup(tracker)
         try:
             outcome = None
             if not turn.code and not turn.last_digits and not turn.pending_code:

@@ -15,9 +15,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.actions import INTERNAL_ERROR, answer_aside, send, turn_from_tracker
+from actions.dossiers import lookup
 from bot import precheck, service
 from bot.answers import Button, Reply
 from bot.dialogue import SLOT_PROCEDURE
+from bot.dossiers.model import find_code
 from bot.intents import PROCEDURE_ENTITY, check_payload
 
 log = logging.getLogger(__name__)
@@ -91,9 +93,16 @@ class ValidateDossierCheck(FormValidationAction):
         state = tracker.get_slot(SLOT_STATE)
         try:
             answerer = service.dialogue().answerer
+            if find_code(value):
+                # A dossier code: the citizen has already submitted; the check ends, the lookup starts.
+                outcome = service.dossier_desk().respond(lookup(tracker))
+                _say(dispatcher, [Reply(answerer.phrase("precheck.to_lookup"))] + list(outcome.replies))
+                return {**outcome.slots, SLOT_ANSWER: None, SLOT_STATE: None}
             if precheck.read_answer(value, answerer) is None:
                 procedure = state.get("procedure") if isinstance(state, dict) else None
-                aside = answer_aside(tracker, procedure if isinstance(procedure, str) else None)
+                # The check's answers are few ("có rồi", "chưa có"): any other message the model
+                # reads as a question about a procedure is one.
+                aside = answer_aside(tracker, procedure if isinstance(procedure, str) else None, plain_words=False)
                 if aside is not None:  # a question in the middle: answer it, then ask again
                     send(dispatcher, aside)
                     _say(dispatcher, precheck.reprompt(state, answerer))

@@ -47,6 +47,8 @@ class Catalogue:
         wants_list = contains_any(typed, self.lexicon.catalogue_list)
         topic = next((name for name, phrases in self.lexicon.catalogue_properties.items()
                       if contains_any(typed, phrases)), None)
+        if topic is None and wants_list and contains_any(typed, self.lexicon.catalogue_where):
+            topic = "where"  # "nộp hồ sơ các thủ tục của Sở ở đâu"
         if topic is None:
             return None
         if topic == "fastest" and not wants_list:

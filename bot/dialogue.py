@@ -236,15 +236,23 @@ class Dialogue:
             return advice
         return self._first(turn, DOSSIER_INTENT_RULES)
 
-    def asks_aside(self, turn: Turn) -> bool:
+    def asks_aside(self, turn: Turn, plain_words: bool = True) -> bool:
         """Whether a message typed while a form or a check waits for an answer is a question
         to answer first ("à mà phí bao nhiêu?", "nộp online được không?"): the model read it as
-        a question about a procedure and it says what it asks in plain words."""
-        if turn.intent not in INTENT_FACETS or turn.confidence < ASIDE_CONFIDENCE or turn.text.lstrip().startswith("/"):
+        a question about a procedure and (`plain_words`, for a form whose fields take any text)
+        it says what it asks in plain words."""
+        if turn.text.lstrip().startswith("/"):
             return False  # an old button tapped mid-form is not a question (the form says it is busy)
         seen = _Seen(self, turn)
         if read_yes_no(seen.text, self.lexicon) is not None:
             return False
+        if not plain_words and turn.intent in ("nlu_fallback", "out_of_scope") and seen.context:
+            # "sơ yếu lý lịch thì ai xác nhận" in a check: a detail of the procedure checked
+            return bool(seen.asked) or self._detail_facts(self.catalog.get(seen.context), seen.text) is not None
+        if turn.intent not in INTENT_FACETS or turn.confidence < ASIDE_CONFIDENCE:
+            return False
+        if not plain_words:
+            return True
         # Plain question words are required: a field's answer may well name a topic the model
         # reads as a question ("Hướng dẫn du lịch" as the applicant's field of study).
         return bool(seen.asked) or "?" in seen.text or bool(seen.catalogue and seen.catalogue.wants_list)
@@ -573,6 +581,8 @@ class Dialogue:
         if turn.dossier is None or self.dossiers is None or turn.entity_procedure:
             return None
         foci = self.dossiers.follow_up_focus(seen.typed)
+        if not foci and seen.asked == "processing_time" and seen.named is None:
+            foci = {"due"}  # "vậy bao lâu nữa?" right after the lookup: this dossier's due date
         if not foci:
             return None
         if contains_any(seen.typed, self.lexicon.advice_words) and not self.dossiers.about_own_dossier(seen.typed):
@@ -698,7 +708,8 @@ class Dialogue:
             return False
         seen = _Seen(self, Turn("", text))
         return bool(self.dossiers.follow_up_focus(seen.typed)) or self.dossiers.about_own_dossier(seen.typed) \
-            or contains_any(seen.typed, self.lexicon.advice_words) or seen.catalogue is not None
+            or contains_any(seen.typed, self.lexicon.advice_words) or seen.catalogue is not None \
+            or seen.asked == "processing_time"
 
     def procedure_to_check(self, text: str, context: str | None) -> str | None:
         """The procedure a check request names ("kiểm tra giúp hồ sơ karaoke"), apart from the
@@ -731,7 +742,11 @@ class Dialogue:
         # Variant keywords pick a variant ("hàn quốc": the international card); they name no
         # subject of ours beside "visa".
         rest = _without(seen.typed, (found.keyword,) + self._variant_phrases)
-        return any(self.index.distinctive(named.best.id, w) for w in self.index.own_words(named.best.id, rest))
+        # Words of the agency's other keywords describe its subject too ("xây" of "xây nhà" beside
+        # "giấy phép xây dựng"): not a word of ours.
+        theirs = {fold(w) for kw in found.agency.keywords for w in kw}
+        return any(self.index.distinctive(named.best.id, w)
+                   for w in self.index.own_words(named.best.id, rest) if w not in theirs)
 
     @cached_property
     def _variant_phrases(self) -> tuple[Phrase, ...]:

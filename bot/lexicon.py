@@ -42,6 +42,7 @@ class Lexicon:
     detail_synonyms: tuple[tuple[Phrase, tuple[Phrase, ...]], ...] = ()  # a detail in everyday words -> catalog phrases
     catalogue_list: tuple[Phrase, ...] = ()  # "thủ tục nào": a question about the whole catalogue
     catalogue_properties: dict[str, tuple[Phrase, ...]] = field(default_factory=dict)  # in order of precedence
+    catalogue_where: tuple[Phrase, ...] = ()  # "ở đâu" beside a list word: where all procedures are submitted
     yes_words: tuple[Phrase, ...] = ()  # whole-message answers to a yes/no question
     no_words: tuple[Phrase, ...] = ()
     yes_no_particles: tuple[Phrase, ...] = ()
@@ -166,6 +167,7 @@ def load_lexicon(path: Path | None = None) -> Lexicon:
         detail_synonyms=_alternatives(raw.get("detail_synonyms")),
         catalogue_list=_phrases((raw.get("catalogue") or {}).get("list_words")),
         catalogue_properties={k: _phrases(v) for k, v in ((raw.get("catalogue") or {}).get("properties") or {}).items()},
+        catalogue_where=_phrases((raw.get("catalogue") or {}).get("where_words")),
         yes_words=_phrases((raw.get("yes_no") or {}).get("affirm")),
         no_words=_phrases((raw.get("yes_no") or {}).get("deny")),
         yes_no_particles=_phrases((raw.get("yes_no") or {}).get("particles")),

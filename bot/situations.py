@@ -17,15 +17,23 @@ only when one procedure clearly leads; otherwise it offers the leading ones as c
 """
 from __future__ import annotations
 
+import re
+
 import bm25s
 import numpy as np
 
 from bot.catalog import Catalog, Procedure
 from bot.facts import procedure_facts, segment
-from bot.text import clean_input, fold, words
+from bot.text import clean_input, fold, normalize, words
 
 DESCRIBING = ("applies_to", "conditions", "documents", "result", "notes", "agency")
 MAX_COMPOUND = 3
+_LETTERS_RE = re.compile(r"[^\w]")
+
+
+def _accented_words(text: str) -> list[str]:
+    """The words of a catalog text as written, with diacritics (normalized)."""
+    return [w for w in (_LETTERS_RE.sub("", c) for c in normalize(text).split()) if w and w != fold(w)]
 
 
 class SituationIndex:
@@ -36,10 +44,14 @@ class SituationIndex:
         self._stop = {fold(w) for w in lexicon.stopwords} | {fold(w) for w in lexicon.generic_words}
         self._procedures: list[Procedure] = list(catalog)
         documents = []
+        self._accented: dict[str, set[str]] = {}  # folded syllable -> how the catalog writes it
         for p in self._procedures:
             texts = [p.name, p.short_name, *p.aliases]
             texts += [f.text for f in procedure_facts(p) if f.facet in DESCRIBING]
             documents.append([t for text in texts for t in self._terms(text)])
+            for text in texts:
+                for word in _accented_words(text):
+                    self._accented.setdefault(fold(word), set()).add(word)
         self._compounds = frozenset(t for d in documents for t in d if "_" in t)
         self._bm25 = bm25s.BM25()
         self._bm25.index(documents, show_progress=False)
@@ -48,9 +60,23 @@ class SituationIndex:
         syllables = [w for w in self._expand(words(text)) if w not in self._stop]
         return syllables + list(segment(text))
 
+    def _words(self, text: str) -> list[str]:
+        """Folded words; a word typed with diacritics that the catalog writes otherwise ("Lê",
+        a dynasty, is not "lễ") is another word and matches nothing."""
+        out = []
+        for chunk in normalize(text).split():
+            folded = words(chunk)
+            word = _LETTERS_RE.sub("", chunk)
+            if len(folded) == 1 and word != folded[0] and folded[0] in self._accented \
+                    and word not in self._accented[folded[0]]:
+                out.append("#")
+            else:
+                out.extend(folded)
+        return out
+
     def search(self, text: str, limit: int = 4) -> list[tuple[Procedure, float]]:
         """Procedures by how well they fit the description, best first (score > 0 only)."""
-        syllables = self._expand(words(clean_input(text)))
+        syllables = self._expand(self._words(clean_input(text)))
         terms = [w for w in syllables if w not in self._stop]
         terms += [c for n in range(2, MAX_COMPOUND + 1) for i in range(len(syllables) - n + 1)
                   if (c := "_".join(syllables[i:i + n])) in self._compounds]

@@ -100,3 +100,17 @@ def test_a_catalog_version_that_cannot_be_built_leaves_the_previous_one_serving(
         assert service.dialogue() is current
     assert len(calls) == 1  # reported once, not rebuilt on every turn
     assert "still serving the previous version" in caplog.text
+
+
+def test_a_dossier_code_typed_during_a_check_ends_it_and_starts_the_lookup():
+    from actions.precheck import ValidateDossierCheck
+    from bot import precheck
+
+    state = precheck.start(service.dialogue().catalog.get("karaoke"), service.dialogue().answerer).state
+    code = "000.00.15.H30-261110-0004"
+    t = tracker(code, "ask_dossier_status", {"check_state": state, "procedure": "karaoke"})
+    dispatcher = CollectingDispatcher()
+    slots = ValidateDossierCheck().validate_check_answer(code, dispatcher, t, {})
+    texts = " ".join(m["text"] for m in dispatcher.messages)
+    assert slots["check_state"] is None and "dừng lượt kiểm tra" in texts
+    assert "4 số cuối" in texts or "mã hồ sơ" in texts  # the lookup's own next question

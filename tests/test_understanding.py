@@ -28,7 +28,8 @@ def dossiers(tmp_path_factory):
     store = SqliteSource(tmp_path_factory.mktemp("dossiers") / "dossiers.db")
     store.add_all(parse_records(read_records(FIXTURE)))
     return {code: store.get(code) for code in ("000.00.15.H30-261102-0001", "000.00.15.H30-261105-0002",
-                                               "000.00.15.H30-261001-0003", "000.00.15.H30-261110-0004")}
+                                               "000.00.15.H30-261001-0003", "000.00.15.H30-261110-0004",
+                                               "000.00.15.H30-261112-0005")}
 
 
 # ---------------------------------------------------------------- in scope beats out of scope
@@ -113,6 +114,8 @@ def test_a_plain_facet_question_is_not_taken_for_a_detail(dialogue):
     ("Trong các thủ tục của Sở, thủ tục nào giải quyết nhanh nhất?", ["nhập khẩu văn hóa phẩm", "02 ngày làm việc"], []),
     ("thủ tục nào gửi hồ sơ qua bưu điện được", ["bưu chính", "Cấp giấy phép lữ hành nội địa"], ["Cấp giấy phép karaoke"]),
     ("thủ tục nào nhận kết quả bản điện tử được", ["bản điện tử", "(cần Sở xác nhận lại)"], []),
+    ("Thế thủ tục nào giải quyết nhanh nhất?", ["nhập khẩu văn hóa phẩm"], ["câu lạc bộ"]),  # "giải" is no tournament
+    ("cho toi hoi noi chung nop ho so cac thu tuc cua so o dau", ["Trung tâm Phục vụ hành chính công"], ["cổ vật"]),
 ])
 def test_catalogue_wide_questions_list_from_the_catalog(dialogue, text, expected, unexpected):
     out = dialogue.respond(Turn("ask_submission", text))
@@ -301,3 +304,35 @@ def test_the_refiner_corrects_the_model_from_the_messages_own_words(dialogue, te
 ])
 def test_the_refiner_keeps_what_the_words_confirm(dialogue, text, model, confidence):
     assert dialogue.refine_intent(text, model, confidence) in (None, model)
+
+
+# ---------------------------------------------------------------- found in the first run of set 4c
+
+def test_a_distance_follow_up_reads_the_school_kind(dialogue):
+    out = dialogue.out_of_scope(Turn("out_of_scope", "ma gan do co truong thcs cach tam 150m thi co bi sao ko",
+                                     procedure="vu-truong"))
+    assert "200 m" in text_of(out)
+
+
+def test_other_agency_keywords_do_not_name_our_procedures(dialogue):
+    out = dialogue.respond(Turn("ask_submission", "Sang tên xong muốn xây lên 3 tầng thì xin giấy phép xây dựng ở Sở được không?"))
+    assert "Sở Xây dựng" in text_of(out) and "tượng đài" not in text_of(out).lower() and not buttons_of(out)
+
+
+def test_a_word_typed_with_other_diacritics_is_another_word_in_situations(dialogue):
+    found = dialogue.situations.search("người ta xem bảo đồ thời Lê, nhà em muốn đăng ký với nhà nước cho đàng hoàng")
+    assert not found or found[0][0].id != "le-hoi-dang-ky"
+
+
+@pytest.mark.parametrize("text", ["bao gio e lay dc", "vay bao gio thi xong"])
+def test_when_questions_after_a_lookup_give_the_dossiers_date(dialogue, dossiers, text):
+    dossier = dossiers["000.00.15.H30-261112-0005"]  # co_ket_qua, due 20/01/2027
+    assert dialogue.needs_dossier(text)
+    reply = text_of(dialogue.respond(Turn("ask_time", text, procedure=dossier.procedure_id, dossier=dossier)))
+    assert "20/01/2027" in reply and "đã có kết quả" in reply
+
+
+def test_a_question_in_a_check_without_plain_words_is_still_answered(dialogue):
+    turn = Turn("nlu_fallback", "so yeu ly lich thi ai xac nhan", procedure="hdv-noi-dia", confidence=0.45)
+    assert dialogue.asks_aside(turn, plain_words=False) and not dialogue.asks_aside(turn)
+    assert "Ủy ban nhân dân cấp xã" in text_of(dialogue.respond(turn))

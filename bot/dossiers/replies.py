@@ -138,8 +138,13 @@ class DossierReplies:
         return cached[key]
 
     def follow_up_focus(self, typed: list[Typed]) -> set[str]:
-        """What a message asks about the dossier under discussion: supplement, due, return, status."""
-        return {k for k, phrases in self._phrases("follow_up_focus").items() if any(find_phrase(typed, p) for p in phrases)}
+        """What a message asks about the dossier under discussion: supplement, due, return, status.
+        "Due" is also a time word with a result word anywhere in the message ("bao giờ e lấy
+        được": `due_when` + `due_what`)."""
+        foci = {k for k, phrases in self._phrases("follow_up_focus").items() if any(find_phrase(typed, p) for p in phrases)}
+        if all(any(find_phrase(typed, p) for p in self._phrases(key)[key]) for key in ("due_when", "due_what")):
+            foci.add("due")
+        return foci
 
     def about_own_dossier(self, typed: list[Typed]) -> bool:
         """"hồ sơ của tôi đến đâu rồi": the citizen's own dossier, not a procedure in general."""
@@ -182,6 +187,8 @@ class DossierReplies:
             if has_result:
                 ready = " " + self._t("follow_up.ready", date=date_vn(dossier.result_ready_at)) if dossier.result_ready_at else ""
                 lines.append(self._t("follow_up.due_finished", ready=ready))
+                if status == "co_ket_qua":
+                    lines.append(self._t("follow_up.waiting", date=date_vn(dossier.due_at)))
             elif status in CLOSED:
                 lines.append(self._t("follow_up.closed", meaning=self._t(f"statuses.{status}.meaning")))
             elif status == "qua_han" or (status in RUNNING and dossier.due_at < today):
