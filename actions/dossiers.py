@@ -31,7 +31,7 @@ def _client(tracker: Tracker) -> str | None:
     return client if isinstance(client, str) and 8 <= len(client) <= 64 else None
 
 
-def lookup(tracker: Tracker) -> DossierTurn:
+def lookup_turn(tracker: Tracker) -> DossierTurn:
     """The lookup turn of the latest message."""
     return DossierTurn(
         text=(tracker.latest_message or {}).get("text") or "",
@@ -49,7 +49,7 @@ class ActionDossierStatus(Action):
         return "action_dossier_status"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        turn = lookup(tracker)
+        turn = lookup_turn(tracker)
         try:
             outcome = None
             if not turn.code and not turn.last_digits and not turn.pending_code:

@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.actions import INTERNAL_ERROR, answer_aside, send, turn_from_tracker
-from actions.dossiers import lookup
+from actions.dossiers import lookup_turn
 from bot import precheck, service
 from bot.answers import Button, Reply
 from bot.dialogue import SLOT_PROCEDURE
@@ -95,7 +95,7 @@ class ValidateDossierCheck(FormValidationAction):
             answerer = service.dialogue().answerer
             if find_code(value):
                 # A dossier code: the citizen has already submitted; the check ends, the lookup starts.
-                outcome = service.dossier_desk().respond(lookup(tracker))
+                outcome = service.dossier_desk().respond(lookup_turn(tracker))
                 _say(dispatcher, [Reply(answerer.phrase("precheck.to_lookup"))] + list(outcome.replies))
                 return {**outcome.slots, SLOT_ANSWER: None, SLOT_STATE: None}
             if precheck.read_answer(value, answerer) is None:
