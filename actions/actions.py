@@ -14,6 +14,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot import service
 from bot.answers import load_replies
 from bot.dialogue import SLOT_CANDIDATES, SLOT_LAST_FACET, SLOT_PENDING_FACET, SLOT_PROCEDURE, Dialogue, Outcome, Turn
+from bot.dossiers.conversation import SLOT_CODE, SLOT_VERIFIED
+from bot.dossiers.source import SourceUnavailable
 from bot.intents import PROCEDURE_ENTITY
 
 log = logging.getLogger(__name__)
@@ -23,15 +25,17 @@ INTERNAL_ERROR = ("Xin lỗi, hệ thống đang gặp sự cố khi xử lý c�
                   "hoặc gọi đường dây nóng của Sở để được hỗ trợ.")
 
 
-def verified_dossier(tracker: Tracker):
-    """The dossier this conversation looked up and proved (the code under discussion is among
-    the verified ones), fetched again from the source; None when there is none or the source is
-    down. Only codes are kept in slots, never the dossier itself."""
-    from bot.dossiers.conversation import SLOT_CODE, SLOT_VERIFIED
-    from bot.dossiers.source import SourceUnavailable
-
+def _verified_code(tracker: Tracker) -> str | None:
+    """The code under discussion when this conversation has proved it (the second check)."""
     code, verified = tracker.get_slot(SLOT_CODE), tracker.get_slot(SLOT_VERIFIED)
-    if not isinstance(code, str) or not isinstance(verified, list) or code not in verified:
+    return code if isinstance(code, str) and isinstance(verified, list) and code in verified else None
+
+
+def verified_dossier(tracker: Tracker):
+    """The dossier this conversation looked up and proved, fetched again from the source; None
+    when there is none or the source is down. Only codes are kept in slots, never the dossier."""
+    code = _verified_code(tracker)
+    if code is None:
         return None
     try:
         return service.dossier_desk().source.get(code)
@@ -63,7 +67,7 @@ def turn_from_tracker(tracker: Tracker) -> Turn:
         candidates=tuple(c for c in candidates if isinstance(c, str)) if isinstance(candidates, list) else (),
         confidence=float(confidence) if isinstance(confidence, (int, float)) else 1.0,
         # fetched from the one-stop system only when the message may be about it
-        dossier=verified_dossier(tracker) if service.dialogue().needs_dossier(text) else None,
+        dossier=verified_dossier(tracker) if _verified_code(tracker) and service.dialogue().needs_dossier(text) else None,
     )
 
 
@@ -129,16 +133,27 @@ class ActionBotChallenge(_DialogueAction):
         return "action_bot_challenge"
 
 
-def answer_aside(tracker: Tracker, procedure_id: str | None, plain_words: bool = True) -> Outcome | None:
-    """A question asked in the middle of a form or a check ("à mà phí bao nhiêu?"), answered
-    about the procedure being filled or checked; None when the message is not such a question
-    (it is then the answer the form is waiting for)."""
-    turn = turn_from_tracker(tracker)
-    dialogue = service.dialogue()
-    if not dialogue.asks_aside(turn, plain_words):
+def answer_aside(dispatcher: CollectingDispatcher, tracker: Tracker, procedure_id: Any,
+                 reprompt: Callable[[], None], plain_words: bool = True) -> Dict[Text, Any] | None:
+    """A question asked in the middle of a form or a check ("à mà phí bao nhiêu?"): answered
+    about the procedure being filled or checked, then the form asks again (`reprompt`). Returns
+    the answer's slots to keep (the facet just answered, so that a follow-up reads right), or
+    None when the message is not such a question: it is then the answer the form waits for. A
+    failure here never costs the form what the citizen already typed: it is logged and the
+    message goes to the form."""
+    try:
+        turn = turn_from_tracker(tracker)
+        dialogue = service.dialogue()
+        if not dialogue.asks_aside(turn, plain_words):
+            return None
+        outcome = dialogue.respond(replace(turn, procedure=procedure_id if isinstance(procedure_id, str) else turn.procedure,
+                                           candidates=(), pending_facet=None))
+    except Exception:  # noqa: BLE001
+        log.exception("answering a question inside a form failed (conversation %s)", tracker.sender_id)
         return None
-    return dialogue.respond(replace(turn, procedure=procedure_id or turn.procedure, candidates=(),
-                                    pending_facet=None))
+    send(dispatcher, outcome)
+    reprompt()
+    return {k: v for k, v in outcome.slots.items() if k != SLOT_PROCEDURE}
 
 
 # Greeting, thanks, goodbye: the canned reply of data/replies.yml (small_talk), unless the

@@ -52,9 +52,10 @@ class ActionDossierStatus(Action):
         turn = lookup_turn(tracker)
         try:
             outcome = None
-            if not turn.code and not turn.last_digits and not turn.pending_code:
-                # No code, no digits, no lookup going on: the model may have misread a question
-                # about procedures ("hồ sơ karaoke hay bị bổ sung vì sao") as a lookup.
+            waiting = turn.pending_code and turn.pending_code not in turn.verified  # for the 4 digits
+            if not turn.code and not turn.last_digits and not waiting:
+                # No code, no digits, no lookup waiting for its second check: the model may have
+                # misread a question about procedures ("hồ sơ karaoke hay bị bổ sung vì sao").
                 outcome = service.dialogue().dossier_question(turn_from_tracker(tracker))
             outcome = outcome or service.dossier_desk().respond(turn)
         except Exception:  # noqa: BLE001 - the citizen must get an answer whatever failed

@@ -12,12 +12,9 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.actions import INTERNAL_ERROR, answer_aside, send, turn_from_tracker
+from actions.actions import INTERNAL_ERROR, answer_aside, send, turn_from_tracker, verified_dossier
 from bot import service
 from bot.dialogue import SLOT_PROCEDURE
-from bot.dossiers.conversation import SLOT_VERIFIED
-from bot.dossiers.source import SourceUnavailable
-from bot.dossiers.model import Dossier
 from bot.forms import session
 from bot.forms.intake import FormOutcome
 from bot.intents import PROCEDURE_ENTITY
@@ -34,18 +31,6 @@ def _text(tracker: Tracker) -> str:
 def _say(dispatcher: CollectingDispatcher, outcome: FormOutcome) -> None:
     for message in outcome.messages:
         dispatcher.utter_message(**message)
-
-
-def _dossier(tracker: Tracker) -> Dossier | None:
-    """The dossier the citizen looked up in this conversation (a recognition source for the
-    form, used only once they type its CCCD and phone: see bot.forms.intake.dossier_lookup)."""
-    verified = tracker.get_slot(SLOT_VERIFIED) or []
-    if not verified:
-        return None
-    try:
-        return service.dossier_desk().source.get(verified[-1])
-    except SourceUnavailable:
-        return None
 
 
 class ActionStartForm(Action):
@@ -89,15 +74,11 @@ class ValidateCitizenForm(FormValidationAction):
         state = tracker.get_slot(SLOT_STATE)
         try:
             procedure = state.get("procedure") if isinstance(state, dict) else None
-            aside = answer_aside(tracker, procedure if isinstance(procedure, str) else None)
-            if aside is not None:  # "à mà phí bao nhiêu?": answer it, then ask the same field again
-                send(dispatcher, aside)
-                for message in session.reprompt(state):
-                    dispatcher.utter_message(**message)
-                # the answer's slots (the facet just answered...) so that a follow-up reads right
-                kept = {k: v for k, v in aside.slots.items() if k not in (SLOT_STATE, SLOT_ANSWER, SLOT_PROCEDURE)}
+            # "à mà phí bao nhiêu?": answered, then the same field is asked again
+            kept = answer_aside(dispatcher, tracker, procedure, lambda: _say(dispatcher, FormOutcome(session.reprompt(state))))
+            if kept is not None:
                 return {**kept, SLOT_ANSWER: None, SLOT_STATE: state}
-            outcome = service.form_desk().answer(state, value, _dossier(tracker))
+            outcome = service.form_desk().answer(state, value, verified_dossier(tracker))
         except Exception:  # noqa: BLE001
             log.error("validate_citizen_form failed", exc_info=True)
             dispatcher.utter_message(text=INTERNAL_ERROR)

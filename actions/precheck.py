@@ -17,19 +17,14 @@ from rasa_sdk.types import DomainDict
 from actions.actions import INTERNAL_ERROR, answer_aside, send, turn_from_tracker
 from actions.dossiers import lookup_turn
 from bot import precheck, service
-from bot.answers import Button, Reply
-from bot.dialogue import SLOT_PROCEDURE
+from bot.answers import Reply
+from bot.dialogue import SLOT_PROCEDURE, Outcome
 from bot.dossiers.model import find_code
-from bot.intents import PROCEDURE_ENTITY, check_payload
+from bot.intents import PROCEDURE_ENTITY
 
 log = logging.getLogger(__name__)
 SLOT_STATE = "check_state"
 SLOT_ANSWER = "check_answer"
-
-
-def _say(dispatcher: CollectingDispatcher, replies: list[Reply]) -> None:
-    for reply in replies:
-        dispatcher.utter_message(**reply.as_message())
 
 
 def _procedure(tracker: Tracker) -> str | None:
@@ -61,19 +56,20 @@ class ActionStartCheck(Action):
                 # Misread as a check request: answer it as a question about procedures instead.
                 outcome = dialogue.respond(replace(turn_from_tracker(tracker), intent="ask_procedure"))
                 return [SlotSet(SLOT_STATE, None)] + send(dispatcher, outcome)
+            if not entity and dialogue.about_other_agency(text):
+                # Another agency's papers ("hồ sơ làm hộ chiếu đủ chưa"): who handles them, never a
+                # check of the procedure discussed before.
+                turn = replace(turn_from_tracker(tracker), intent="ask_procedure", procedure=None)
+                return [SlotSet(SLOT_STATE, None)] + send(dispatcher, dialogue.respond(turn))
             pid = _procedure(tracker)
             if pid is None:
-                buttons = tuple(Button(p.short_name, check_payload(p.id)) for pid in answerer.department.popular_procedures
-                                if (p := answerer.catalog.get(pid)))
-                _say(dispatcher, [Reply(" ".join(answerer.phrase("precheck.which").split()), buttons)])
-                return [SlotSet(SLOT_STATE, None)]
+                return [SlotSet(SLOT_STATE, None)] + send(dispatcher, Outcome([precheck.which(answerer)]))
             turn = precheck.start(answerer.catalog.get(pid), answerer)
         except Exception:  # noqa: BLE001 - the citizen must get an answer whatever failed
             log.error("action_start_check failed", exc_info=True)
             dispatcher.utter_message(text=INTERNAL_ERROR)
             return [SlotSet(SLOT_STATE, None)]
-        _say(dispatcher, turn.replies)
-        return [SlotSet(SLOT_STATE, turn.state), SlotSet(SLOT_PROCEDURE, pid)]
+        return send(dispatcher, Outcome(turn.replies, {SLOT_STATE: turn.state, SLOT_PROCEDURE: pid}))
 
 
 class ValidateDossierCheck(FormValidationAction):
@@ -96,21 +92,19 @@ class ValidateDossierCheck(FormValidationAction):
             if find_code(value):
                 # A dossier code: the citizen has already submitted; the check ends, the lookup starts.
                 outcome = service.dossier_desk().respond(lookup_turn(tracker))
-                _say(dispatcher, [Reply(answerer.phrase("precheck.to_lookup"))] + list(outcome.replies))
+                send(dispatcher, Outcome([Reply(answerer.phrase("precheck.to_lookup"))] + list(outcome.replies)))
                 return {**outcome.slots, SLOT_ANSWER: None, SLOT_STATE: None}
             if precheck.read_answer(value, answerer) is None:
-                procedure = state.get("procedure") if isinstance(state, dict) else None
                 # The check's answers are few ("có rồi", "chưa có"): any other message the model
-                # reads as a question about a procedure is one.
-                aside = answer_aside(tracker, procedure if isinstance(procedure, str) else None, plain_words=False)
-                if aside is not None:  # a question in the middle: answer it, then ask again
-                    send(dispatcher, aside)
-                    _say(dispatcher, precheck.reprompt(state, answerer))
-                    # the answer's slots (the facet just answered...) so that a follow-up reads right
-                    kept = {k: v for k, v in aside.slots.items() if k not in (SLOT_STATE, SLOT_ANSWER, SLOT_PROCEDURE)}
+                # reads as a question about a procedure is one; answered, then asked again.
+                procedure = state.get("procedure") if isinstance(state, dict) else None
+                kept = answer_aside(dispatcher, tracker, procedure,
+                                    lambda: send(dispatcher, Outcome(precheck.reprompt(state, answerer))),
+                                    plain_words=False)
+                if kept is not None:
                     return {**kept, SLOT_ANSWER: None, SLOT_STATE: state}
             turn = precheck.handle(state, value, answerer)
-            _say(dispatcher, turn.replies)
+            send(dispatcher, Outcome(turn.replies))
             if turn.finished:
                 self._printable(dispatcher, turn.state, answerer)
                 return {SLOT_ANSWER: None, SLOT_STATE: None}

@@ -18,7 +18,7 @@ import yaml
 from bot import paths
 from bot.lexicon import Lexicon, Phrase, find_phrase, tokens
 
-AGENCIES = paths.DATA / "agencies.yml"
+AGENCIES = paths.AGENCIES
 
 
 @dataclass(frozen=True)

@@ -199,13 +199,7 @@ class Answerer:
             return self._unknown(p, "documents")
         lines = []
         for i, d in enumerate(docs.items, 1):
-            extras = [self._r(f"documents.kinds.{d.kind}")] if d.kind else []
-            if d.count:
-                extras.append(self._r("documents.count", count=d.count))
-            if d.form:
-                extras.append(self._r("documents.form", form=d.form))
-            text = d.name + (f" ({'; '.join(extras)})" if extras else "")
-            lines.append(f"{i}. {self._mark(text, d.uncertain and not docs.uncertain)}")
+            lines.append(f"{i}. {self._mark(self.document_text(d), d.uncertain and not docs.uncertain)}")
         if not docs.complete:
             lines.append(self._r("incomplete_list"))
         sets = self._r("documents.sets", text=self._fact(docs.sets)) if docs.sets else ""
@@ -234,9 +228,8 @@ class Answerer:
             lead.append(self._r("submission.yes_post") if channels.of_kind("post") else self._r("submission.no_post"))
         elif focus == "online":
             online = channels.of_kind("online")
-            level = next((c.online_level for c in online if c.online_level), None)
-            shown = self._r("submission.online_level", level=self._r(f"submission.online_levels.{level}")) if level else ""
-            lead.append(self._r("submission.yes_online", level=shown) if online else self._r("submission.no_online"))
+            lead.append(self._r("submission.yes_online", level=self.online_level(channels)) if online
+                        else self._r("submission.no_online"))
         lines = self.submission_lines(p, focus if focus in ("post", "online", "in_person") else None)
         if p.result_delivery:
             lines.append(self.result_delivery_line(p))
@@ -339,15 +332,24 @@ class Answerer:
                         for f in self.replies["facet_buttons"]) if details else ()
         return Reply("\n".join(lines + self._footer(p)), buttons)
 
+    def online_level(self, channels: Any) -> str:
+        """" (toàn trình)" after an online channel, when the catalog says how far it goes."""
+        level = channels.online_level if channels else None
+        return self._r("submission.online_level", level=self._r(f"submission.online_levels.{level}")) if level else ""
+
+    def document_text(self, d: Any, with_form: bool = True) -> str:
+        """One document line: its name, then its kind (original, copy...), count and form."""
+        extras = [self._r(f"documents.kinds.{d.kind}")] if d.kind else []
+        if d.count:
+            extras.append(self._r("documents.count", count=d.count))
+        if d.form and with_form:
+            extras.append(self._r("documents.form", form=d.form))
+        return d.name + (f" ({'; '.join(extras)})" if extras else "")
+
     def _detail_text(self, facet: str, source: Any, text: str) -> str:
         """One fact as shown in a detail answer, rendered as the facet answers render it."""
         if facet == "documents":
-            extras = [self._r(f"documents.kinds.{source.kind}")] if source.kind else []
-            if source.count:
-                extras.append(self._r("documents.count", count=source.count))
-            if source.form:
-                extras.append(self._r("documents.form", form=source.form))
-            return source.name + (f" ({'; '.join(extras)})" if extras else "")
+            return self.document_text(source)
         if facet == "fees":
             return f"{source.name}: {self.fee_value(source, mark=False)}"
         if facet == "submission":

@@ -119,6 +119,11 @@ class Channels:
     def of_kind(self, kind: str) -> list[Channel]:
         return [c for c in self.items if c.kind == kind]
 
+    @property
+    def online_level(self) -> str | None:
+        """How far online submission goes (toan-trinh / mot-phan), when the catalog says."""
+        return next((c.online_level for c in self.of_kind("online") if c.online_level), None)
+
 
 @dataclass(frozen=True)
 class ResultDelivery:
@@ -659,7 +664,9 @@ def load_catalog(directory: Path | None = None, lexicon: Lexicon | None = None) 
 
 
 class CatalogStore:
-    """The current catalog, reloaded when a file changes (checked at most every `interval` s).
+    """The current catalog, reloaded when a procedure file or one of the files answers are built
+    from (`paths.ANSWER_FILES`) changes (checked at most every `interval` s): a new Catalog
+    object is what makes bot.service rebuild the dialogue.
 
     A reload that fails validation keeps serving the previous catalog: an officer's typo never
     takes the assistant down. This is a cache of files, not conversation state, so it is safe
@@ -678,8 +685,8 @@ class CatalogStore:
 
     def _current_signature(self) -> tuple:
         files = sorted(self.directory.glob("*.yml"))
-        return tuple((f.name, f.stat().st_mtime_ns, f.stat().st_size) for f in files) + (
-            paths.LEXICON.stat().st_mtime_ns,)
+        return tuple((f.name, f.stat().st_mtime_ns, f.stat().st_size) for f in files) + tuple(
+            f.stat().st_mtime_ns if f.exists() else None for f in paths.ANSWER_FILES)
 
     def get(self) -> Catalog:
         now = time.monotonic()

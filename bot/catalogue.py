@@ -23,8 +23,6 @@ from bot.catalog import Procedure
 from bot.lexicon import contains_any
 
 FASTEST_SHOWN = 6
-# Topics a general guide exists for (data/replies.yml: catalogue.guides).
-GUIDED = ("post", "result_post", "result_online", "online", "where")
 
 
 @dataclass(frozen=True)
@@ -38,6 +36,16 @@ class Catalogue:
         self.answerer = answerer
         self.catalog = answerer.catalog
         self.lexicon = answerer.catalog.lexicon
+        # Every property the lexicon can read must be answerable: a property added to lexicon.yml
+        # without a selector here fails the build (the previous one keeps serving), not a citizen.
+        unknown = set(self.lexicon.catalogue_properties) - set(_SELECTORS) - {"all", "where"}
+        if unknown:
+            raise ValueError(f"lexicon.yml catalogue.properties without an answer: {', '.join(sorted(unknown))}")
+        self._guides = set(answerer.replies["catalogue"]["guides"])
+
+    def has_guide(self, topic: str) -> bool:
+        """Whether general guidance exists for the topic (data/replies.yml: catalogue.guides)."""
+        return self._guide_key(topic) in self._guides
 
     # ------------------------------------------------------------------ understanding
 
@@ -62,7 +70,7 @@ class Catalogue:
             return self._all()
         if q.topic == "where":
             return self._guide("where", list_topic=None)
-        if q.wants_list or q.topic not in GUIDED:
+        if q.wants_list or not self.has_guide(q.topic):
             return self._list(q.topic)
         return self._guide(q.topic, list_topic=q.topic)
 
@@ -112,11 +120,7 @@ class Catalogue:
         return Reply("\n".join(lines))
 
     def _label(self, p: Procedure, topic: str) -> str:
-        if topic == "online" and p.channels:
-            level = next((c.online_level for c in p.channels.of_kind("online") if c.online_level), None)
-            if level:
-                return p.short_name + self._phrase("level", level=self.answerer.phrase(f"submission.online_levels.{level}"))
-        return p.short_name
+        return p.short_name + (self.answerer.online_level(p.channels) if topic == "online" else "")
 
     def _grouped(self, procedures: Iterable[Procedure], label: Callable[[Procedure], tuple[str, bool]]) -> list[str]:
         groups: dict[str, list[str]] = {}

@@ -23,7 +23,7 @@ from typing import Any, Callable
 
 from bot.answers import Answerer, Button, Reply
 from bot.catalogue import CatalogueQuestion
-from bot.forms.templates import load_texts as load_form_texts, says_any
+from bot.forms.templates import asks_for_a_form, asks_to_forget, load_texts as load_form_texts
 from bot.intents import FACET_INTENTS, INTENT_FACETS, check_payload, form_payload
 from bot.lexicon import Phrase, Typed, contains_any, find_phrase
 from bot.precheck import asks_for_a_check
@@ -39,7 +39,6 @@ SLOT_CANDIDATES = "candidates"  # procedures just offered as choices
 
 FACT_COMPARABLE = ("fees", "processing_time")  # facets short enough to show side by side
 SHORT_FACETS = ("fees", "processing_time", "submission")
-GUIDED_TOPICS = ("post", "result_post", "result_online", "online", "online_full")  # two of them asked at once are both answered
 FORM_FACETS = ("forms", "documents")  # answers that offer to fill the form in the chat
 # Evidence (Match.other_subject) that a follow-up is about a subject the catalog lacks: one
 # word typed with diacritics that the catalog never uses ("chiếu"), or two typed without.
@@ -81,7 +80,6 @@ CATALOGUE_INTENTS = {"free": "ask_fee", "fastest": "ask_time"}
 REFINABLE = ("out_of_scope", "nlu_fallback", "greet", "goodbye", "thank", "bot_challenge", "ask_contact",
              "check_dossier", "request_form", "forget_profile", "ask_dossier_status")
 SMALL_TALK_INTENTS = ("greet", "goodbye", "thank", "bot_challenge")
-DEPARTMENT_WORDS = (("sở",), ("so", "vh"), ("trung", "tâm", "hành", "chính"), ("bộ", "phận", "một", "cửa"))
 VARIANT_PICKERS = ("action", "scope")  # variant dimensions whose keywords name no subject
 SURE_OVERVIEW = 0.98  # "how to go about it" is the model's default guess: a plain facet word beats it unless it is sure
 _CHOICE_RE = re.compile(r"^(?:so|cai|lua chon|chon|muc|thu tuc)?\s*(?:thu|so)?\s*(\d)\s*$")
@@ -313,8 +311,10 @@ class Dialogue:
             return self._focus(seen.text, self._contact_focus) in (None, "address")
         if intent == "check_dossier":
             return not self._asks_for_a_check(seen)
-        if intent in ("request_form", "forget_profile"):
-            return not says_any(seen.text, self._intake_words["request_words" if intent == "request_form" else "forget_words"])
+        if intent == "request_form":
+            return not asks_for_a_form(seen.text, self._intake_words)
+        if intent == "forget_profile":
+            return not asks_to_forget(seen.text, self._intake_words)
         return True
 
     @cached_property
@@ -324,7 +324,7 @@ class Dialogue:
     def _about_department(self, seen: _Seen) -> bool:
         """"Sở chiều nay có mở cửa không": the department's hours, hotline, e-mail or website."""
         focus = self._focus(seen.text, self._contact_focus)
-        return focus in ("hours", "hotline", "email", "portal") and contains_any(seen.typed, DEPARTMENT_WORDS) \
+        return focus in ("hours", "hotline", "email", "portal") and contains_any(seen.typed, self.lexicon.department_words) \
             and seen.agency is None
 
     def _ours(self, seen: _Seen) -> bool:
@@ -368,11 +368,9 @@ class Dialogue:
     def _answered(self, procedure_id: str, facet: str, text: str, alternatives: tuple = ()) -> Outcome:
         procedure = self.catalog.get(procedure_id)
         focus = None
+        q = self.catalogue.question(text) if facet == "submission" and self.catalogue else None
         if facet == "submission":
-            focus = self._focus(text, self._submission_focus)
-            q = self.catalogue.question(text) if self.catalogue else None
-            if q and q.topic in ("result_post", "result_online"):
-                focus = q.topic
+            focus = q.topic if q and q.topic in ("result_post", "result_online") else self._focus(text, self._submission_focus)
         detail = self._detail(procedure, facet, text)
         reply = self.answerer.answer(procedure, facet, focus=focus)
         if detail is None:
@@ -389,11 +387,10 @@ class Dialogue:
         also = [f for f in self._plain_facets(text) if f in SHORT_FACETS and f != facet][:1] if facet in SHORT_FACETS else []
         for extra in also:
             replies.append(self.answerer.answer(procedure, extra, focus=self._focus(text, self._submission_focus)))
-        if facet == "submission" and procedure.channels is None and self.catalogue is not None:
+        if facet == "submission" and procedure.channels is None and q is not None:
             # Nothing verified about this procedure's channels: the general guidance on the
             # channel asked about still helps ("nhận kết quả qua bưu điện được không?").
-            q = self.catalogue.question(text)
-            if q is not None and q.topic in GUIDED_TOPICS:
+            if q.topic != "where" and self.catalogue.has_guide(q.topic):
                 replies.append(self.catalogue.guide(q.topic))
         if facet in FORM_FACETS and self.has_form(procedure.id):
             fill = Button(self.answerer.phrase("fill_form_button"), form_payload(procedure.id))
@@ -711,6 +708,13 @@ class Dialogue:
             or contains_any(seen.typed, self.lexicon.advice_words) or seen.catalogue is not None \
             or seen.asked == "processing_time"
 
+    def about_other_agency(self, text: str) -> bool:
+        """Whether a message is about another agency's procedure and none of ours ("kiểm tra
+        hồ sơ làm hộ chiếu đủ chưa"): the question rules then say who handles it."""
+        turn = Turn("ask_procedure", text)
+        seen = _Seen(self, turn)
+        return seen.agency is not None and self._other_agency(turn, seen) is not None
+
     def procedure_to_check(self, text: str, context: str | None) -> str | None:
         """The procedure a check request names ("kiểm tra giúp hồ sơ karaoke"), apart from the
         request's own words; while another is under discussion, only one named by its own words
@@ -899,9 +903,6 @@ class Dialogue:
 
     # ------------------------------------------------------------------ last rules: always answer
 
-    def _need_procedure(self, turn: Turn, seen: _Seen) -> Outcome:
-        return self._procedure_question(turn, seen)
-
     def _fallback_reply(self, turn: Turn, seen: _Seen) -> Outcome:
         return Outcome([self.answerer.fallback()])
 
@@ -921,7 +922,7 @@ D = Dialogue
 # Questions the model read as being about a procedure (ask_*), or a yes/no.
 QUESTION_RULES: tuple[Rule, ...] = (
     D._unreadable, D._button, D._choice, D._yes_no, D._dossier_follow_up, D._supplement_advice, D._own_dossier,
-    D._catalogue_list, D._other_agency, D._general_guide, D._need_procedure)
+    D._catalogue_list, D._other_agency, D._general_guide, D._procedure_question)
 # The model was unsure.
 UNSURE_RULES: tuple[Rule, ...] = (
     D._unreadable, D._button, D._choice, D._dossier_follow_up, D._supplement_advice, D._own_dossier,

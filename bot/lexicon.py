@@ -36,6 +36,7 @@ class Lexicon:
     synonyms: tuple[tuple[Phrase, Phrase], ...] = ()  # everyday phrase -> catalog words, longest first
     submission_focus: dict[str, tuple[Phrase, ...]] = field(default_factory=dict)  # channel -> folded phrases
     contact_focus: dict[str, tuple[Phrase, ...]] = field(default_factory=dict)  # detail -> folded phrases
+    department_words: tuple[Phrase, ...] = ()  # "sở", "bộ phận một cửa": the department itself
     question_focus: dict[str, tuple[Phrase, ...]] = field(default_factory=dict)  # facet -> folded phrases
     follow_up_markers: tuple[Phrase, ...] = ()  # folded phrases
     facet_words: tuple[Phrase, ...] = ()  # folded: words that only say which facet is asked
@@ -161,6 +162,7 @@ def load_lexicon(path: Path | None = None) -> Lexicon:
         synonyms=_synonyms(raw.get("synonyms")),
         submission_focus={k: _folded_phrases(v) for k, v in (raw.get("submission_focus") or {}).items()},
         contact_focus={k: _folded_phrases(v) for k, v in (raw.get("contact_focus") or {}).items()},
+        department_words=_phrases(raw.get("department_words")),
         question_focus={k: _folded_phrases(v) for k, v in (raw.get("question_focus") or {}).items()},
         follow_up_markers=_folded_phrases(raw.get("follow_up_markers")),
         facet_words=_folded_phrases(raw.get("facet_words")),

@@ -19,6 +19,7 @@ from typing import Any, Mapping
 
 from bot.answers import Answerer, Button, Reply
 from bot.catalog import Procedure
+from bot.intents import check_payload
 from bot.lexicon import Typed, contains_any, find_phrase, tokens
 from bot.yesno import read_yes_no
 
@@ -41,11 +42,7 @@ def _p(answerer: Answerer, key: str, **values: Any) -> str:
 
 def _document_line(answerer: Answerer, procedure: Procedure, index: int) -> str:
     d = procedure.documents.items[index]
-    extras = [answerer.phrase(f"documents.kinds.{d.kind}")] if d.kind else []
-    if d.count:
-        extras.append(answerer.phrase("documents.count", count=d.count))
-    text = d.name + (f" ({'; '.join(extras)})" if extras else "")
-    return answerer.mark(text, d.uncertain and not procedure.documents.uncertain)
+    return answerer.mark(answerer.document_text(d, with_form=False), d.uncertain and not procedure.documents.uncertain)
 
 
 def _buttons(answerer: Answerer) -> tuple[Button, ...]:
@@ -56,6 +53,13 @@ def _question(answerer: Answerer, procedure: Procedure, index: int) -> Reply:
     n = len(procedure.documents.items)
     return Reply(_p(answerer, "question", number=index + 1, total=n, document=_document_line(answerer, procedure, index)),
                  _buttons(answerer))
+
+
+def which(answerer: Answerer) -> Reply:
+    """No procedure named or under discussion: which one to check, the popular ones as buttons."""
+    catalog = answerer.catalog
+    return Reply(_p(answerer, "which"), tuple(Button(p.short_name, check_payload(p.id))
+                                              for pid in answerer.department.popular_procedures if (p := catalog.get(pid))))
 
 
 def start(procedure: Procedure, answerer: Answerer) -> CheckTurn:

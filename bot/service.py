@@ -48,8 +48,10 @@ def build_dialogue(catalog, department, today=None) -> Dialogue:
 
 
 def dialogue() -> Dialogue:
-    """The Dialogue for the current catalog. A catalog version that loads but cannot be built
-    (a data file the indexes reject) is reported once and the previous build keeps serving."""
+    """The Dialogue for the current catalog. A version that loads but cannot be built (say, an
+    agencies.yml entry the table rejects) is reported once and the previous build keeps serving
+    until the next edit; with no previous build, every turn tries again and the actions answer
+    with their polite error."""
     global _store, _built, _failed
     with _lock:
         if _store is None:

@@ -114,3 +114,52 @@ def test_a_dossier_code_typed_during_a_check_ends_it_and_starts_the_lookup():
     texts = " ".join(m["text"] for m in dispatcher.messages)
     assert slots["check_state"] is None and "dừng lượt kiểm tra" in texts
     assert "4 số cuối" in texts or "mã hồ sơ" in texts  # the lookup's own next question
+
+
+def _check_state(procedure_id="karaoke"):
+    from bot import precheck
+
+    return precheck.start(service.dialogue().catalog.get(procedure_id), service.dialogue().answerer).state
+
+
+def test_a_check_of_another_agencys_papers_points_to_that_agency_not_to_the_procedure_discussed():
+    from actions.precheck import ActionStartCheck
+
+    messages, slots = run(ActionStartCheck(), tracker("kiểm tra giúp hồ sơ làm hộ chiếu của em đủ chưa", "check_dossier",
+                                                      {"procedure": "karaoke"}))
+    text = " ".join(m["text"] for m in messages)
+    assert "không thuộc thẩm quyền" in text and "Tờ khai" not in text
+    assert slots.get("check_state") is None
+
+
+def test_a_failure_while_reading_a_question_inside_a_check_or_a_form_keeps_what_was_typed(monkeypatch, caplog):
+    from actions.forms import ValidateCitizenForm
+    from actions.precheck import ValidateDossierCheck
+    from bot.dialogue import Dialogue
+
+    def broken(self, turn, plain_words=True):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(Dialogue, "asks_aside", broken)
+    state = _check_state()
+    dispatcher = CollectingDispatcher()
+    slots = ValidateDossierCheck().validate_check_answer("phí bao nhiêu", dispatcher, tracker("phí bao nhiêu", "ask_fee",
+                                                         {"check_state": state}), {})
+    assert slots["check_state"]["procedure"] == "karaoke" and dispatcher.messages  # asked again, not wiped
+    form = service.form_desk().start("điền đơn karaoke giúp tôi", None, None).state
+    assert form is not None
+    dispatcher = CollectingDispatcher()
+    slots = ValidateCitizenForm().validate_form_answer("phí bao nhiêu", dispatcher, tracker("phí bao nhiêu", "ask_fee",
+                                                      {"form_state": form}), {})
+    assert slots["form_state"] is not None and dispatcher.messages
+    assert "boom" in caplog.text
+
+
+def test_advice_after_a_finished_lookup_is_advice_not_the_status_card():
+    from actions.dossiers import ActionDossierStatus
+
+    code = "000.00.15.H30-261110-0004"
+    messages, _ = run(ActionDossierStatus(), tracker("hồ sơ karaoke hay bị yêu cầu bổ sung vì sao", "ask_dossier_status",
+                                                     {"dossier_code": code, "dossier_verified": [code]}))
+    text = " ".join(m["text"] for m in messages)
+    assert code not in text and "bổ sung" in text

@@ -127,3 +127,27 @@ def test_chat_abbreviations_typed_with_d_stroke_are_expanded(index):
 def test_synonyms_turn_everyday_words_into_catalog_words(index, text, pid):
     match = index.search(text)
     assert match.kind == "found" and match.best.id == pid
+
+
+def test_a_vietnamese_syllable_typed_without_diacritics_is_not_a_typo(index):
+    # "trieu" (triệu) is a word of its own, not a misspelt "tieu" (tiêu chuẩn); "karoke" is a typo.
+    assert index.search("trieu").kind == "none"
+    assert index.search("karoke").best.id == "karaoke"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("a e dang tinh mo 1 club nhay dj o trung tam tp, thue dc cai nha 2 tang, tang tren rong tam 120m2, ban be bao "
+     "phai xin gp ben van hoa, cu the la gp j vay ad", "vu-truong"),
+    ("truong dh tu thuc cua chung toi sap mo thu vien phuc vu sv va ca nguoi ngoai, co phai xin phep so ko hay chi "
+     "can bao cao thoi", "thu-vien-thong-bao"),
+])
+def test_chat_words_the_catalog_lacks_count_less_than_unknown_accented_words(index, text, expected):
+    # Typed without diacritics, many words of a chat message are fillers ("tam", "ne"): they
+    # must not outweigh the words that name the procedure.
+    assert index.search(text).best.id == expected
+
+
+def test_word_pairs_break_a_tie_between_procedures_whose_words_fold_alike(index):
+    # "điều chỉnh giấy phép" holds for karaoke and vũ trường alike; the pair "vũ trường" decides.
+    found = index.search("vũ trường đổi người quản lý và thay đổi diện tích phòng, điều chỉnh giấy phép thế nào")
+    assert found.kind == "found" and found.best.id == "vu-truong-dieu-chinh"

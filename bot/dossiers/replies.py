@@ -17,7 +17,7 @@ from bot.dossiers.model import FINISHED, STATUSES, Dossier, mask_name
 from bot.lexicon import Phrase, Typed, find_phrase, tokens
 from bot.text import fold
 
-TEXTS = paths.DATA / "dossiers.yml"
+TEXTS = paths.DOSSIER_TEXTS
 # How a follow-up about the result date reads each status.
 WITH_RESULT = frozenset({"co_ket_qua", "da_tra_ket_qua"})
 CLOSED = frozenset({"tu_choi", "da_rut"})  # ended without a result to hand over

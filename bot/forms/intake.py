@@ -19,13 +19,12 @@ from bot.forms import api, session
 from bot.forms.delivery import FileStore
 from bot.forms.fields import check_phone
 from bot.forms.profiles import ProfileStore
-from bot.forms.templates import load_texts, says_any
+from bot.forms.templates import CCCD_IN_TEXT, asks_for_a_form, asks_to_forget, load_texts
 from bot.intents import PROCEDURE_ENTITY
 from bot.text import clean_input
 
 DONE = ("complete", "cancelled", "stopped")
 # 12 digits (CCCD) and a phone number, as typed: "0010 9001 2345", "+84 912 345 678".
-_CCCD_RE = re.compile(r"(?<![\d+])(?:\d[ .]?){11}\d(?!\d)")
 _PHONE_RE = re.compile(r"(?<![\d+])(?:\+84|0)(?:[ .]?\d){9,10}(?!\d)")
 
 
@@ -101,7 +100,7 @@ class FormDesk:
     def asks_for_a_form(self, text: str) -> bool:
         """Whether a message really asks for a filled form ("điền đơn", "làm đơn giúp", "tờ
         khai"): the model sometimes reads a plain question as one."""
-        return says_any(text, self.texts["request_words"])
+        return asks_for_a_form(text, self.texts)
 
     # ------------------------------------------------------------------ filling
 
@@ -138,13 +137,13 @@ class FormDesk:
     def asks_to_forget(self, text: str) -> bool:
         """Whether a message really asks to delete stored details ("xoá thông tin của tôi", or
         a CCCD with it): the model sometimes reads a plain question as one."""
-        return bool(_CCCD_RE.search(text)) or says_any(text, self.texts["forget_words"])
+        return asks_to_forget(text, self.texts)
 
     def forget(self, text: str) -> FormOutcome:
         """Delete a stored profile: the message must hold its CCCD and the phone stored with it
         (the same proof as recognition); the reply is the same whether anything was deleted."""
         text = clean_input(text)
-        m = _CCCD_RE.search(text)
+        m = CCCD_IN_TEXT.search(text)
         cccd = re.sub(r"\D", "", m.group(0)) if m else None
         rest = text[:m.start()] + " " + text[m.end():] if m else text
         p = _PHONE_RE.search(rest)

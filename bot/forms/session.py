@@ -32,6 +32,7 @@ from typing import Any, Callable, Mapping
 
 from rapidfuzz import fuzz
 
+from bot import paths
 from bot.department import load_department
 from bot.forms import fields as F
 from bot.forms.profiles import PROOF_KEYS  # a stored profile is reused only if these match
@@ -163,8 +164,13 @@ def _command(message: str, kinds: list[str]) -> str | None:
     return None
 
 
-@functools.lru_cache(maxsize=1)
 def _lexicon():
+    """The lexicon (yes/no words), reloaded when an officer edits lexicon.yml."""
+    return _load_lexicon(paths.LEXICON.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=1)
+def _load_lexicon(version: int):
     return load_lexicon()
 
 

@@ -300,12 +300,24 @@ def load_texts(path: Path | None = None) -> dict[str, Any]:
     return yaml.safe_load((path or FORMS_DIR / TEXTS_FILE).read_text(encoding="utf-8"))
 
 
-def says_any(text_: str, words: list[str]) -> bool:
-    """Whether a message holds one of `words` (texts.yml `intake.request_words`, `forget_words`),
-    compared without diacritics: how the form actions and the intent check tell a real request
-    from a question the model misread as one."""
+CCCD_IN_TEXT = re.compile(r"(?<![\d+])(?:\d[ .]?){11}\d(?!\d)")  # 12 digits, maybe grouped
+
+
+def _says_any(text_: str, words: list[str]) -> bool:
     folded = f" {fold(clean_input(text_))} "
     return any(f" {fold(w)} " in folded for w in words)
+
+
+# How the form actions and the intent check (bot.dialogue) tell a real request from a question
+# the model misread as one; `intake` is texts.yml's `intake` section.
+def asks_for_a_form(text_: str, intake: dict[str, Any]) -> bool:
+    """"điền đơn", "làm đơn giúp", "tờ khai": `intake.request_words`, without diacritics."""
+    return _says_any(text_, intake["request_words"])
+
+
+def asks_to_forget(text_: str, intake: dict[str, Any]) -> bool:
+    """"xoá thông tin của tôi" (`intake.forget_words`), or a CCCD with it."""
+    return bool(CCCD_IN_TEXT.search(text_)) or _says_any(text_, intake["forget_words"])
 
 
 def text(key: str, texts: dict[str, Any] | None = None, **values: Any) -> str:

@@ -171,6 +171,19 @@ class IntentRefiner(GraphComponent, IntentClassifier):
                execution_context: ExecutionContext) -> "IntentRefiner":
         return cls(config)
 
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> "IntentRefiner":
+        """When the server loads the model (not in training): the dialogue is built now (about
+        2 s), so that the first citizen does not wait for it."""
+        from bot import service
+
+        try:
+            service.dialogue()
+        except Exception:  # noqa: BLE001 - process() tries again and keeps the model's intent on failure
+            logger.exception("IntentRefiner could not build the dialogue at load")
+        return cls(config)
+
     def process(self, messages: List[Message]) -> List[Message]:
         from bot import service
 
