@@ -639,8 +639,12 @@ def _check_catalog_wide(procedures: list[Procedure], lexicon: Lexicon, problems:
             seen[key] = p.id
 
 
-def _load(directory: Path, lexicon: Lexicon | None) -> tuple[list[Procedure], Lexicon, list[Problem]]:
-    lexicon = lexicon or load_lexicon()
+def _load(directory: Path, lexicon: Lexicon | None) -> tuple[list[Procedure], Lexicon | None, list[Problem]]:
+    try:
+        lexicon = lexicon or load_lexicon()
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, yaml.YAMLError) as exc:
+        # A typo in lexicon.yml is reported like a catalog problem: the previous version keeps serving.
+        return [], None, [Problem(str(paths.LEXICON), None, "(file)", f"cannot be read: {exc}")]
     problems: list[Problem] = []
     files = sorted(directory.glob("*.yml"))
     if not files:

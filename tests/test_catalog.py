@@ -174,6 +174,19 @@ def test_store_reloads_changes_and_keeps_the_last_good_catalog(tmp_path):
     assert errors and "amount" in str(errors[0])
 
 
+def test_an_unreadable_lexicon_is_reported_and_the_previous_catalog_keeps_serving(tmp_path, monkeypatch):
+    d = _write(tmp_path, "sample.yml", GOOD)
+    errors = []
+    store = CatalogStore(d, interval=0, on_error=errors.append)
+    first = store.get()
+    lexicon = tmp_path / "lexicon.yml"
+    lexicon.write_text("stopwords: [unclosed\n", encoding="utf-8")
+    monkeypatch.setattr(paths, "LEXICON", lexicon)
+    monkeypatch.setattr(paths, "ANSWER_FILES", (lexicon,))
+    assert store.get() is first
+    assert errors and "lexicon.yml" in str(errors[0])
+
+
 def test_the_real_catalog_is_valid():
     assert check_catalog() == []
 
