@@ -1,0 +1,1 @@
+"""What citizens asked and how satisfied they were, for the staff console (docs/staff.md)."""

@@ -1,0 +1,179 @@
+"""Recording of turns and ratings, masking, the review queue and the scorecard's figures on a
+seeded data set with known expected numbers (bot/analytics)."""
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import pytest
+import sqlalchemy as sa
+
+from bot.analytics import db, recorder, review, scorecard
+from bot.analytics.masking import mask
+
+DAY1 = dt.datetime(2026, 11, 3, 9, 0, tzinfo=recorder.VIETNAM).timestamp()
+DAY2 = DAY1 + 86400
+
+
+@pytest.fixture()
+def engine(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'console.db'}"
+    monkeypatch.setenv("CONSOLE_DB_URL", url)
+    monkeypatch.setenv("CONSOLE_RECORDING", "on")
+    yield db.engine(url)
+    db.dispose(url)
+
+
+def turn(engine, sender, n, ts, **kw):
+    kw.setdefault("channel", "web")
+    kw.setdefault("intent", "ask_fee")
+    recorder.record_turn(sender, f"{sender}-{n}", started=ts, engine=engine, **kw)
+
+
+@pytest.mark.parametrize("text, kept", [
+    ("CCCD của tôi 001099012345 nhé", "CCCD của tôi [CCCD] nhé"),
+    ("cccd 0010 9901 2345", "cccd [CCCD]"),
+    ("gọi 0912 345 678 hoặc +84 912.345.678", "gọi [SĐT] hoặc [SĐT]"),
+    ("mail a.b+c@so-vhttdl.gov.vn", "mail [email]"),
+    ("hồ sơ 000.00.15.H30-210524-0001 đâu", "hồ sơ [mã hồ sơ] đâu"),
+    ("CMND 123456789", "CMND [CMND]"),
+    ("sinh ngày 12/03/1990", "sinh ngày [ngày]"),
+    ("tài khoản 1234567", "tài khoản [số]"),
+    ("phí karaoke 2 phòng bao nhiêu", "phí karaoke 2 phòng bao nhiêu"),
+])
+def test_masking_removes_personal_data_and_keeps_the_question(text, kept):
+    assert mask(text) == kept
+
+
+def test_a_turn_records_what_was_understood_without_the_text(engine):
+    turn(engine, "web-a", 1, time.time() - 0.25, outcome="answered", procedure="karaoke",
+         text="phí karaoke, sđt 0912345678")
+    row = engine.connect().execute(sa.select(db.turns)).one()
+    assert (row.intent, row.procedure, row.outcome, row.channel) == ("ask_fee", "karaoke", "answered", "web")
+    assert row.text is None  # answered: no text kept
+    assert 200 <= row.latency_ms < 5000
+    assert row.conversation != "web-a" and len(row.conversation) == 32
+
+
+def test_an_unanswered_turn_keeps_its_text_masked(engine):
+    turn(engine, "web-a", 1, time.time(), outcome="fallback", text="tôi CCCD 001099012345 hỏi cái này")
+    assert engine.connect().execute(sa.select(db.turns.c.text)).scalar() == "tôi CCCD [CCCD] hỏi cái này"
+
+
+def test_later_actions_of_one_turn_complete_the_record(engine):
+    now = time.time()
+    turn(engine, "web-a", 1, now, intent="request_form", outcome="other")
+    turn(engine, "web-a", 1, now, intent="request_form", outcome="other", procedure="karaoke", event="form_delivered")
+    rows = engine.connect().execute(sa.select(db.turns)).all()
+    assert len(rows) == 1 and rows[0].event == "form_delivered" and rows[0].procedure == "karaoke"
+
+
+def test_recording_off_records_nothing(engine, monkeypatch):
+    monkeypatch.setenv("CONSOLE_RECORDING", "off")
+    turn(engine, "web-a", 1, time.time(), outcome="answered")
+    recorder.record_satisfaction("web-a", "web", 5, engine=engine)
+    assert engine.connect().execute(sa.select(sa.func.count()).select_from(db.turns)).scalar() == 0
+
+
+def test_recording_failure_never_raises(monkeypatch):
+    monkeypatch.setenv("CONSOLE_RECORDING", "on")
+    broken = sa.create_engine("sqlite:////nonexistent-dir/x.db")
+    recorder.record_turn("web-a", "m", channel="web", intent="x", outcome="answered", engine=broken)
+    recorder.record_helpful("web-a", "web", "karaoke", False, "q", engine=broken)
+
+
+def test_thumbs_down_keeps_the_question_for_review_and_comment_is_masked(engine):
+    turn(engine, "web-a", 1, time.time() - 5, outcome="answered", procedure="karaoke")
+    recorder.record_helpful("web-a", "web", "karaoke", False, question="phí karaoke? sđt 0912345678", engine=engine)
+    recorder.record_satisfaction("web-a", "web", 2, "thanks", engine=engine)
+    assert recorder.record_comment("web-a", "chậm quá, gọi 0912345678", engine=engine)
+    with engine.connect() as conn:
+        t = conn.execute(sa.select(db.turns)).one()
+        assert t.helpful is False and t.text == "phí karaoke? sđt [SĐT]"
+        comment = conn.execute(sa.select(db.feedback.c.comment).where(db.feedback.c.kind == "satisfaction")).scalar()
+        assert comment == "chậm quá, gọi [SĐT]"
+    groups = review.pending(engine)
+    assert [g.reasons for g in groups] == [["thumbs_down"]]
+
+
+def test_texts_are_purged_with_the_retention_figures_stay(engine):
+    turn(engine, "web-a", 1, time.time() - 30 * 3600, outcome="fallback", text="cũ")
+    turn(engine, "web-a", 2, time.time(), outcome="fallback", text="mới")
+    assert recorder.purge_texts(24, engine=engine) == 1
+    with engine.connect() as conn:
+        assert sorted(filter(None, conn.execute(sa.select(db.turns.c.text)).scalars())) == ["mới"]
+        assert conn.execute(sa.select(sa.func.count()).select_from(db.turns)).scalar() == 2
+
+
+def test_review_groups_similar_wordings_and_marks(engine):
+    now = time.time()
+    for n, text in enumerate(["phí karaoke bao nhiêu", "phi karaoke bao nhieu", "Phí karaoke bao nhiêu?",
+                              "làm sao để đăng ký kết hôn"]):
+        turn(engine, f"web-{n}", n, now + n, outcome="fallback", text=text)
+    groups = review.pending(engine)
+    assert [g.count for g in groups] == [3, 1]
+    assert review.mark(groups[0].turn_ids, "ignored", "canbo1", engine=engine) == 3
+    assert [g.count for g in review.pending(engine)] == [1]
+    with pytest.raises(ValueError):
+        review.mark([1], "delete", "canbo1", engine=engine)
+
+
+def seed(engine):
+    """Two days, three citizens, two channels; every expected figure below is counted by hand."""
+    # day 1, web citizen A: 3 answered (2 karaoke, 1 hdv), 1 greeting (other), rated 5
+    turn(engine, "web-A", 1, DAY1, intent="greet", outcome="other")
+    turn(engine, "web-A", 2, DAY1 + 10, outcome="answered", procedure="karaoke")
+    turn(engine, "web-A", 3, DAY1 + 20, outcome="answered", procedure="karaoke")
+    turn(engine, "web-A", 4, DAY1 + 30, outcome="answered", procedure="the-hdv-noi-dia")
+    # day 1, telegram citizen B: 1 fallback, 1 out of scope, 1 ambiguous, 1 lookup ok, rated 4
+    turn(engine, "tg-B", 1, DAY1 + 100, channel="telegram", intent="nlu_fallback", outcome="fallback", text="abc xyz")
+    turn(engine, "tg-B", 2, DAY1 + 110, channel="telegram", intent="out_of_scope", outcome="out_of_scope",
+         text="đăng ký kết hôn")
+    turn(engine, "tg-B", 3, DAY1 + 120, channel="telegram", outcome="ambiguous")
+    turn(engine, "tg-B", 4, DAY1 + 130, channel="telegram", intent="ask_dossier_status", outcome="answered",
+         event="lookup_ok")
+    # day 2, web citizen A again (a second conversation): a form delivered, one failed check, rated 2
+    turn(engine, "web-A", 5, DAY2, intent="request_form", outcome="other", procedure="karaoke", event="form_delivered")
+    turn(engine, "web-A", 6, DAY2 + 10, intent="inform_last_digits", outcome="other", event="lookup_failed_check")
+    with engine.begin() as conn:
+        for sender, ts, channel, kind, value, procedure in [
+            ("web-A", DAY1 + 40, "web", "helpful", 1, "karaoke"),
+            ("web-A", DAY1 + 41, "web", "helpful", 0, "the-hdv-noi-dia"),
+            ("web-A", DAY1 + 50, "web", "satisfaction", 5, None),
+            ("tg-B", DAY1 + 140, "telegram", "satisfaction", 4, None),
+            ("web-A", DAY2 + 20, "web", "satisfaction", 2, None),
+        ]:
+            conn.execute(db.feedback.insert().values(conversation=db.conversation_id(sender), ts=ts,
+                                                     day=recorder.local_day(ts), channel=channel, kind=kind,
+                                                     value=value, procedure=procedure))
+
+
+def test_scorecard_figures_on_a_seeded_data_set(engine, catalog):
+    seed(engine)
+    card = scorecard.compute(dt.date(2026, 11, 3), dt.date(2026, 11, 4), engine, catalog)
+    assert (card.conversations, card.turns, card.questions) == (3, 10, 7)
+    assert (card.answered, card.ambiguous, card.fallback, card.out_of_scope, card.other) == (4, 1, 1, 1, 3)
+    assert card.answered_share == pytest.approx(4 / 7)
+    assert card.fallback_share == pytest.approx(1 / 7) and card.out_of_scope_share == pytest.approx(1 / 7)
+    assert (card.ratings, card.satisfied) == (3, 2)
+    assert card.satisfaction_share == pytest.approx(2 / 3) and card.satisfaction_mean == pytest.approx(11 / 3)
+    assert card.scores == {1: 0, 2: 1, 3: 0, 4: 1, 5: 1}
+    assert [(p.procedure, p.count) for p in card.top_procedures] == [("karaoke", 2), ("the-hdv-noi-dia", 1)]
+    assert card.top_procedures[0].name == catalog.get("karaoke").short_name
+    assert {(h.procedure, h.up, h.down) for h in card.helpful} == {("karaoke", 1, 0), ("the-hdv-noi-dia", 0, 1)}
+    assert sorted((u.text, u.count) for u in card.top_unanswered) == [("abc xyz", 1), ("đăng ký kết hôn", 1)]
+    assert [(c.channel, c.conversations, c.turns, c.answered, c.ratings) for c in card.channels] == [
+        ("telegram", 1, 4, 1, 1), ("web", 2, 6, 3, 2)]
+    assert [(d.day.day, d.turns, d.answered, d.fallback) for d in card.daily] == [(3, 8, 4, 1), (4, 2, 0, 0)]
+    assert (card.forms_delivered, card.lookups_ok, card.lookups_failed_check, card.lookups_locked) == (1, 1, 1, 0)
+
+    only_day2 = scorecard.compute(dt.date(2026, 11, 4), dt.date(2026, 11, 4), engine, catalog)
+    assert (only_day2.conversations, only_day2.turns, only_day2.ratings) == (1, 2, 1)
+    summary = dict((row[0], row[1]) for row in scorecard.sections(card)[0][2])
+    assert summary["Trả lời được (%)"] == 57.1 and summary["Chỉ số hài lòng: tỷ lệ đánh giá 4–5 (%)"] == 66.7
+
+
+def test_an_empty_period_has_no_division_by_zero(engine):
+    card = scorecard.compute(dt.date(2020, 1, 1), dt.date(2020, 1, 31), engine, catalog=[])
+    assert card.turns == 0 and card.answered_share == 0 and card.satisfaction_share is None
+    assert all(len(s) == 3 for s in scorecard.sections(card))
