@@ -11,6 +11,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import feedback
 from bot import service
 from bot.answers import load_replies
 from bot.dialogue import SLOT_CANDIDATES, SLOT_LAST_FACET, SLOT_PENDING_FACET, SLOT_PROCEDURE, Dialogue, Outcome, Turn
@@ -83,6 +84,7 @@ class _DialogueAction(Action, abc.ABC):
     citizen's text (it may hold personal data). Abstract, so rasa_sdk does not register it."""
 
     handler: Callable[[Dialogue, Turn], Outcome]
+    asks_helpful = False  # ask 👍/👎 under the first answer about a procedure
 
     @abc.abstractmethod
     def name(self) -> Text:
@@ -95,11 +97,27 @@ class _DialogueAction(Action, abc.ABC):
             log.exception("%s failed (conversation %s)", self.name(), tracker.sender_id)
             dispatcher.utter_message(text=INTERNAL_ERROR)
             return []
-        return send(dispatcher, outcome)
+        if outcome.kind in ("fallback", "out_of_scope"):
+            comment = feedback.take_comment(dispatcher, tracker)  # the comment after a rating
+            if comment is not None:
+                return comment
+        return sent_and_recorded(dispatcher, tracker, outcome, self.asks_helpful)
+
+
+def sent_and_recorded(dispatcher: CollectingDispatcher, tracker: Tracker, outcome: Outcome,
+                      asks_helpful: bool = False) -> List[Dict[Text, Any]]:
+    """Say the outcome, record the turn for the staff console, and ask 👍/👎 under a first
+    answer about a procedure."""
+    events = send(dispatcher, outcome)
+    procedure = outcome.slots.get(SLOT_PROCEDURE)
+    feedback.record(tracker, outcome.kind, procedure, outcome.event)
+    rated = procedure if asks_helpful and outcome.kind == "answered" else None
+    return events + feedback.follow_up(dispatcher, tracker, helpful_for=rated)
 
 
 class ActionAnswer(_DialogueAction):
     handler = Dialogue.respond
+    asks_helpful = True
 
     def name(self) -> Text:
         return "action_answer"
@@ -172,12 +190,16 @@ class ActionSmallTalk(Action):
             dialogue = service.dialogue()
             outcome = dialogue.small_talk(turn_from_tracker(tracker))
             if outcome is not None:
-                return send(dispatcher, outcome)
+                return sent_and_recorded(dispatcher, tracker, outcome, asks_helpful=True)
             dispatcher.utter_message(text=dialogue.answerer.phrase(f"small_talk.{kind}"))
         except Exception:  # noqa: BLE001 - small talk falls back to its canned reply
             log.exception("action_small_talk failed (conversation %s)", tracker.sender_id)
             dispatcher.utter_message(text=_canned_small_talk(kind))
-        return []
+            return []
+        feedback.record(tracker, "other")
+        # Thanks or goodbye end a conversation: the moment for the 1-5 question.
+        trigger = {"thank": "thanks", "goodbye": "goodbye"}.get(kind)
+        return feedback.follow_up(dispatcher, tracker, trigger=trigger)
 
 
 def _canned_small_talk(kind: str) -> str:

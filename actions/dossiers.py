@@ -8,8 +8,10 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import feedback
 from actions.actions import INTERNAL_ERROR, send, turn_from_tracker
 from bot import service
+from bot.dialogue import SLOT_PROCEDURE
 from bot.dossiers.conversation import SLOT_CODE, SLOT_VERIFIED, DossierTurn
 from bot.dossiers.model import normalize_code
 
@@ -62,4 +64,7 @@ class ActionDossierStatus(Action):
             log.error("action_dossier_status failed", exc_info=True)
             dispatcher.utter_message(text=INTERNAL_ERROR)
             return []
-        return send(dispatcher, outcome)
+        events = send(dispatcher, outcome)
+        feedback.record(tracker, outcome.kind, outcome.slots.get(SLOT_PROCEDURE), outcome.event)
+        # A status shown ends what the citizen came for: the moment for the 1-5 question.
+        return events + feedback.follow_up(dispatcher, tracker, trigger="lookup" if outcome.event == "lookup_ok" else None)

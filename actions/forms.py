@@ -12,7 +12,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.actions import INTERNAL_ERROR, answer_aside, send, turn_from_tracker, verified_dossier
+from actions import feedback
+from actions.actions import INTERNAL_ERROR, answer_aside, sent_and_recorded, turn_from_tracker, verified_dossier
 from bot import service
 from bot.dialogue import SLOT_PROCEDURE
 from bot.forms import session
@@ -45,13 +46,14 @@ class ActionStartForm(Action):
             if entity is None and not desk.asks_for_a_form(_text(tracker)):
                 # Misread as a form request: answer it as a question about the procedure instead.
                 answer = service.dialogue().respond(replace(turn_from_tracker(tracker), intent="ask_procedure"))
-                return [SlotSet(SLOT_STATE, None)] + send(dispatcher, answer)
+                return [SlotSet(SLOT_STATE, None)] + sent_and_recorded(dispatcher, tracker, answer)
             outcome = desk.start(_text(tracker), entity, tracker.get_slot(SLOT_PROCEDURE))
         except Exception:  # noqa: BLE001 - the citizen must get an answer whatever failed
             log.error("action_start_form failed", exc_info=True)
             dispatcher.utter_message(text=INTERNAL_ERROR)
             return [SlotSet(SLOT_STATE, None)]
         _say(dispatcher, outcome)
+        feedback.record(tracker, "answered", outcome.slots.get("procedure"))
         return [SlotSet(SLOT_STATE, outcome.state)] + [SlotSet(k, v) for k, v in outcome.slots.items()]
 
 
@@ -72,8 +74,8 @@ class ValidateCitizenForm(FormValidationAction):
             # Called on activation too (slots set since the last message): no answer yet.
             return {}
         state = tracker.get_slot(SLOT_STATE)
+        procedure = state.get("procedure") if isinstance(state, dict) else None
         try:
-            procedure = state.get("procedure") if isinstance(state, dict) else None
             # "à mà phí bao nhiêu?": answered, then the same field is asked again
             kept = answer_aside(dispatcher, tracker, procedure, lambda: _say(dispatcher, FormOutcome(session.reprompt(state))))
             if kept is not None:
@@ -84,7 +86,12 @@ class ValidateCitizenForm(FormValidationAction):
             dispatcher.utter_message(text=INTERNAL_ERROR)
             return {SLOT_ANSWER: None, SLOT_STATE: None}
         _say(dispatcher, outcome)
-        return {SLOT_ANSWER: None, SLOT_STATE: outcome.state}
+        feedback.record(tracker, "other", procedure, "form_delivered" if outcome.delivered else None)
+        slots = {SLOT_ANSWER: None, SLOT_STATE: outcome.state}
+        # A delivered form ends what the citizen came for: the moment for the 1-5 question.
+        for event in feedback.follow_up(dispatcher, tracker, trigger="form" if outcome.delivered else None):
+            slots[event["name"]] = event["value"]
+        return slots
 
 
 class ActionAskFormAnswer(Action):
@@ -108,8 +115,9 @@ class ActionForgetProfile(Action):
             if not desk.asks_to_forget(_text(tracker)):
                 # Misread as a deletion request: answer it as a question about procedures instead.
                 answer = service.dialogue().respond(replace(turn_from_tracker(tracker), intent="ask_procedure"))
-                return send(dispatcher, answer)
+                return sent_and_recorded(dispatcher, tracker, answer)
             _say(dispatcher, desk.forget(_text(tracker)))
+            feedback.record(tracker, "answered")
         except Exception:  # noqa: BLE001
             log.error("action_forget_profile failed", exc_info=True)
             dispatcher.utter_message(text=INTERNAL_ERROR)

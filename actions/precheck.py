@@ -14,7 +14,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.actions import INTERNAL_ERROR, answer_aside, send, turn_from_tracker
+from actions import feedback
+from actions.actions import INTERNAL_ERROR, answer_aside, send, sent_and_recorded, turn_from_tracker
 from actions.dossiers import lookup_turn
 from bot import precheck, service
 from bot.answers import Reply
@@ -55,21 +56,21 @@ class ActionStartCheck(Action):
             if not entity and not precheck.asks_for_a_check(text, answerer):
                 # Misread as a check request: answer it as a question about procedures instead.
                 outcome = dialogue.respond(replace(turn_from_tracker(tracker), intent="ask_procedure"))
-                return [SlotSet(SLOT_STATE, None)] + send(dispatcher, outcome)
+                return [SlotSet(SLOT_STATE, None)] + sent_and_recorded(dispatcher, tracker, outcome)
             if not entity and dialogue.about_other_agency(text):
                 # Another agency's papers ("hồ sơ làm hộ chiếu đủ chưa"): who handles them, never a
                 # check of the procedure discussed before.
                 turn = replace(turn_from_tracker(tracker), intent="ask_procedure", procedure=None)
-                return [SlotSet(SLOT_STATE, None)] + send(dispatcher, dialogue.respond(turn))
+                return [SlotSet(SLOT_STATE, None)] + sent_and_recorded(dispatcher, tracker, dialogue.respond(turn))
             pid = _procedure(tracker)
             if pid is None:
-                return [SlotSet(SLOT_STATE, None)] + send(dispatcher, Outcome([precheck.which(answerer)]))
+                return [SlotSet(SLOT_STATE, None)] + sent_and_recorded(dispatcher, tracker, Outcome([precheck.which(answerer)]))
             turn = precheck.start(answerer.catalog.get(pid), answerer)
         except Exception:  # noqa: BLE001 - the citizen must get an answer whatever failed
             log.error("action_start_check failed", exc_info=True)
             dispatcher.utter_message(text=INTERNAL_ERROR)
             return [SlotSet(SLOT_STATE, None)]
-        return send(dispatcher, Outcome(turn.replies, {SLOT_STATE: turn.state, SLOT_PROCEDURE: pid}))
+        return sent_and_recorded(dispatcher, tracker, Outcome(turn.replies, {SLOT_STATE: turn.state, SLOT_PROCEDURE: pid}))
 
 
 class ValidateDossierCheck(FormValidationAction):
@@ -86,6 +87,7 @@ class ValidateDossierCheck(FormValidationAction):
                               domain: DomainDict) -> Dict[Text, Any]:
         if not isinstance(value, str):
             return {}
+        feedback.record(tracker, "other", tracker.get_slot(SLOT_PROCEDURE))  # a step of the check
         state = tracker.get_slot(SLOT_STATE)
         try:
             answerer = service.dialogue().answerer

@@ -10,6 +10,7 @@ group separators removed. tests/test_conversations.py uses the same matching.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import socket
 import sys
@@ -74,7 +75,8 @@ DOSSIER_FIXTURE = ROOT / "tests" / "data" / "dossiers.json"
 
 
 @contextmanager
-def running_assistant(workdir: Path, dossiers: Path | None = DOSSIER_FIXTURE) -> Iterator[str]:
+def running_assistant(workdir: Path, dossiers: Path | None = DOSSIER_FIXTURE,
+                      extra_env: dict[str, str] | None = None) -> Iterator[str]:
     """The action server and Rasa on free loopback ports, a fresh SQLite tracker store in
     `workdir`, a dossier store loaded from `dossiers` (made-up, fixed codes), a fresh lookup
     guard, form files and profiles under `workdir`; yields the REST webhook URL."""
@@ -88,7 +90,10 @@ def running_assistant(workdir: Path, dossiers: Path | None = DOSSIER_FIXTURE) ->
     }), encoding="utf-8")
     env = {"VHTTDL_DOSSIER_SOURCE": "sqlite", "VHTTDL_DOSSIER_DB": str(workdir / "dossiers.db"),
            "VHTTDL_GUARD_DB": str(workdir / "guard.db"), "VHTTDL_FILES_DIR": str(workdir / "forms"),
-           "VHTTDL_PROFILES_DB": str(workdir / "profiles.db"), "VHTTDL_FILES_BASE_URL": "http://localhost:8080"}
+           "VHTTDL_PROFILES_DB": str(workdir / "profiles.db"), "VHTTDL_FILES_BASE_URL": "http://localhost:8080",
+           # turns and ratings: the caller's console database (tests set one), else one in workdir
+           "CONSOLE_DB_URL": os.environ.get("CONSOLE_DB_URL") or f"sqlite:///{workdir / 'console.db'}",
+           **(extra_env or {})}
     if dossiers is not None:
         from bot.dossiers.importer import parse_records, read_records
         from bot.dossiers.sqlite_source import SqliteSource

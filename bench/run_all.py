@@ -14,6 +14,7 @@ STEPS = [
     ["conversations_eval.py"],
     ["nlu_eval.py"],
     ["rest_bench.py"],
+    ["recording_bench.py"],
     ["dossier_bench.py"],
     ["gateway_bench.py"],
 ]

@@ -7,7 +7,8 @@
     python -m bot dossiers import FILE   add dossiers from a .json or .csv file (all or nothing)
     python -m bot dossiers list          list dossiers in the SQLite store (no personal data)
     python -m bot dossiers demo          load ~50 made-up dossiers (all statuses) for trying
-    python -m bot privacy purge          delete conversations idle for over 24 h from the tracker store
+    python -m bot privacy purge          delete conversations idle for over 24 h from the tracker store,
+                                         and the staff console's masked texts older than that
     python -m bot run                    start action server, Rasa and the channel gateway
     python -m bot gateway                start only the channel gateway (Rasa must be running)
     python -m bot forms check            validate data/forms/*.yml against the catalog
@@ -175,6 +176,10 @@ def _privacy_purge(args: argparse.Namespace) -> int:
 
     from bot.privacy import purge_conversations, tracker_store_url
 
+    from bot.analytics.recorder import purge_texts
+
+    # The masked texts kept for the staff console's review queue go with the conversations.
+    print(f"Removed {purge_texts(args.hours)} masked text(s) older than {args.hours:g} h from the console database.")
     url = tracker_store_url(Path(args.endpoints))
     if url is None:
         print(f"{args.endpoints}: no SQL tracker store; nothing to purge.", file=sys.stderr)

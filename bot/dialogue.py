@@ -98,10 +98,18 @@ class Turn:
     dossier: Any = None  # the dossier this conversation looked up and proved (bot.dossiers.model.Dossier)
 
 
+# What became of a citizen's message, for the department's figures (bot/analytics): answered,
+# ambiguous (the assistant asked which procedure), fallback (not understood), out_of_scope
+# (not the department's business), other (a step: yes/no, greetings, a second check...).
+KINDS = ("answered", "ambiguous", "fallback", "out_of_scope", "other")
+
+
 @dataclass
 class Outcome:
     replies: list[Reply]
     slots: dict[str, Any] = field(default_factory=dict)
+    kind: str = "answered"
+    event: str | None = None  # lookup_ok / lookup_failed_check / lookup_locked (bot.dossiers)
 
 
 Rule = Callable[["Dialogue", Turn, "_Seen"], "Outcome | None"]
@@ -431,7 +439,7 @@ class Dialogue:
             reply = self.answerer.compare(procedures, facet)
         else:
             reply = self.answerer.choose(procedures, facet, match.variant_mismatch)
-        return Outcome([reply], {SLOT_PENDING_FACET: facet, SLOT_CANDIDATES: [p.id for p in procedures]})
+        return Outcome([reply], {SLOT_PENDING_FACET: facet, SLOT_CANDIDATES: [p.id for p in procedures]}, "ambiguous")
 
     def _picked_by_number(self, text: str, candidates: tuple[str, ...]) -> str | None:
         m = _CHOICE_RE.match(fold(text).strip(" .!?"))
@@ -510,7 +518,7 @@ class Dialogue:
         """No letter or digit at all (emoji, markup, empty): ask for words."""
         if turn.entity_procedure or has_words(seen.text):
             return None
-        return Outcome([self.answerer.bad_input()])
+        return Outcome([self.answerer.bad_input()], kind="fallback")
 
     def _button(self, turn: Turn, seen: _Seen) -> Outcome | None:
         """A button payload names the procedure: answer the facet its intent asks."""
@@ -524,12 +532,12 @@ class Dialogue:
             return None
         answer = read_yes_no(seen.text, self.lexicon) or {"affirm": "yes", "deny": "no"}.get(turn.intent)
         if answer == "no":
-            return Outcome([self.answerer.deny()], {SLOT_PENDING_FACET: None, SLOT_CANDIDATES: None})
+            return Outcome([self.answerer.deny()], {SLOT_PENDING_FACET: None, SLOT_CANDIDATES: None}, "other")
         if answer == "yes":
             if len(turn.candidates) == 1 and turn.candidates[0] in self.catalog:
                 # The yes says nothing about a detail: the facet asked before is answered.
                 return self._answered(turn.candidates[0], turn.pending_facet or "overview", "")
-            return Outcome([self.answerer.choose_one()])
+            return Outcome([self.answerer.choose_one()], kind="ambiguous")
         facet = self._facet_for(turn)
         picked = self._picked_by_number(seen.text, turn.candidates)
         if picked:
@@ -568,9 +576,9 @@ class Dialogue:
         if read_yes_no(seen.text, self.lexicon) is None and len(seen.folded_words) > SHORT_ANSWER_WORDS:
             return None  # "sở ko trả lời thì sao": a question with a "ko" in it, not a no
         if turn.intent == "deny" or read_yes_no(seen.text, self.lexicon) == "no":
-            return Outcome([self.answerer.deny()], {SLOT_PENDING_FACET: None, SLOT_CANDIDATES: None})
+            return Outcome([self.answerer.deny()], {SLOT_PENDING_FACET: None, SLOT_CANDIDATES: None}, "other")
         discussed = self.catalog.get(seen.context) if seen.context else None
-        return Outcome([self.answerer.nothing_pending(discussed)])
+        return Outcome([self.answerer.nothing_pending(discussed)], kind="other")
 
     def _dossier_follow_up(self, turn: Turn, seen: _Seen) -> Outcome | None:
         """A question about the dossier just looked up ("khi nào có kết quả?", "gửi bổ sung qua
@@ -657,7 +665,7 @@ class Dialogue:
             return None  # "hộ kinh doanh cá thể có xin được không" about the travel licence
         offered = named.best if named is not None and self._ours_beyond(named, seen, found) else None
         return Outcome([self.answerer.other_agency(found.agency, offered)],
-                       {SLOT_PENDING_FACET: None, SLOT_CANDIDATES: None})
+                       {SLOT_PENDING_FACET: None, SLOT_CANDIDATES: None}, "out_of_scope")
 
     def _situation(self, turn: Turn, seen: _Seen) -> Outcome | None:
         """A long message that tells a situation and names no procedure ("trường tôi muốn
@@ -683,7 +691,7 @@ class Dialogue:
             return self._answered(top.id, facet, seen.text)
         close = [p for p, s in ranked if s >= SITUATION_CLOSE * score][:3]
         return Outcome([self.answerer.choose(close, facet)], {SLOT_PENDING_FACET: facet,
-                                                               SLOT_CANDIDATES: [p.id for p in close]})
+                                                               SLOT_CANDIDATES: [p.id for p in close]}, "ambiguous")
 
     def _told_apart(self, procedure_id: str, candidates: tuple[str, ...], text: str, strict: bool = False) -> bool:
         """Whether the message names this procedure with a word the other candidates lack
@@ -799,15 +807,16 @@ class Dialogue:
             # than answer about the procedure discussed before, which stays one tap away.
             offered = self.catalog.get(context) if context else None
             return Outcome([self.answerer.not_in_catalog(facet, offered)],
-                           {SLOT_PENDING_FACET: facet, SLOT_CANDIDATES: None})
+                           {SLOT_PENDING_FACET: facet, SLOT_CANDIDATES: None}, "fallback")
         if context:
             return self._answered(context, facet, text)
         if match.kind == "weak":
             return Outcome([self.answerer.suggest(match.best, facet)],
-                           {SLOT_PENDING_FACET: facet, SLOT_CANDIDATES: [match.best.id]})
+                           {SLOT_PENDING_FACET: facet, SLOT_CANDIDATES: [match.best.id]}, "ambiguous")
         if facet == "submission" and self.catalogue is not None:
             return Outcome([self.catalogue.answer(_WHERE)], {SLOT_PENDING_FACET: facet, SLOT_CANDIDATES: None})
-        return Outcome([self.answerer.need_procedure(facet)], {SLOT_PENDING_FACET: facet, SLOT_CANDIDATES: None})
+        return Outcome([self.answerer.need_procedure(facet)], {SLOT_PENDING_FACET: facet, SLOT_CANDIDATES: None},
+                       "ambiguous")
 
     def _sibling(self, turn: Turn, seen: _Seen, facet: str) -> Outcome | None:
         """"Thế cấp đổi thì sao?", "muốn mở thêm 3 phòng thì làm thủ tục gì" name only a
@@ -904,14 +913,15 @@ class Dialogue:
     # ------------------------------------------------------------------ last rules: always answer
 
     def _fallback_reply(self, turn: Turn, seen: _Seen) -> Outcome:
-        return Outcome([self.answerer.fallback()])
+        return Outcome([self.answerer.fallback()], kind="fallback")
 
     def _off_topic_reply(self, turn: Turn, seen: _Seen) -> Outcome:
         named = seen.named.best if seen.named else None
-        return Outcome([self.answerer.out_of_scope(named)], {SLOT_PENDING_FACET: None, SLOT_CANDIDATES: None})
+        return Outcome([self.answerer.out_of_scope(named)], {SLOT_PENDING_FACET: None, SLOT_CANDIDATES: None},
+                       "out_of_scope")
 
     def _challenge_reply(self, turn: Turn, seen: _Seen) -> Outcome:
-        return Outcome([Reply(self.answerer.phrase("bot_challenge"))])
+        return Outcome([Reply(self.answerer.phrase("bot_challenge"))], kind="other")
 
     def _contact_reply(self, turn: Turn, seen: _Seen) -> Outcome:
         return Outcome([self.answerer.department_info(self._focus(seen.text, self._contact_focus))])

@@ -107,9 +107,11 @@ def _tail(path: Path, lines: int = 25) -> str:
 
 def purge_idle_conversations() -> None:
     """Retention: conversations idle for over a day leave the tracker store (bot/privacy.py)."""
-    from bot.privacy import purge_conversations, tracker_store_url
+    from bot.analytics.recorder import purge_texts
+    from bot.privacy import DEFAULT_HOURS, purge_conversations, tracker_store_url
 
     try:
+        purge_texts(DEFAULT_HOURS)  # the staff console's masked texts go with the conversations
         url = tracker_store_url(paths.ROOT / "endpoints.yml")
         if url:
             purge_conversations(url)

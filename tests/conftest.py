@@ -15,6 +15,22 @@ from bot.retrieval import ProcedureIndex
 TODAY = dt.date(2026, 11, 27)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def console_db(tmp_path_factory):
+    """Turns and ratings recorded by the actions during tests go to a throw-away database (also
+    for the action servers the end-to-end tests start: they inherit the environment)."""
+    import os
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('console') / 'console.db'}"
+    old = os.environ.get("CONSOLE_DB_URL")
+    os.environ["CONSOLE_DB_URL"] = url
+    yield url
+    if old is None:
+        os.environ.pop("CONSOLE_DB_URL", None)
+    else:
+        os.environ["CONSOLE_DB_URL"] = old
+
+
 @pytest.fixture(scope="session")
 def catalog() -> Catalog:
     return load_catalog()

@@ -86,29 +86,31 @@ class DossierDesk:
         try:
             dossier = self.source.get(code)
         except SourceUnavailable:
-            return Outcome([self.replies.simple("unavailable")], {SLOT_CODE: code})
+            return Outcome([self.replies.simple("unavailable")], {SLOT_CODE: code}, "other")
         if dossier is not None and dossier.matches_factor(digits):
             verified = verified + (code,)
             return Outcome([self.replies.status(dossier, self.today())],
-                           {SLOT_CODE: code, SLOT_VERIFIED: list(verified), **_discussing(dossier)})
+                           {SLOT_CODE: code, SLOT_VERIFIED: list(verified), **_discussing(dossier)},
+                           event="lookup_ok")
         if self.guard.record_failure(code, sender, client):
             log.warning("dossier lookups locked after repeated failed checks")
             return self._locked(code, sender, client)
-        return Outcome([self.replies.simple("mismatch")], {SLOT_CODE: code})
+        return Outcome([self.replies.simple("mismatch")], {SLOT_CODE: code}, "other", "lookup_failed_check")
 
     def _show(self, code: str, verified: tuple[str, ...]) -> Outcome:
         try:
             dossier = self.source.get(code)
         except SourceUnavailable:
-            return Outcome([self.replies.simple("unavailable")], {SLOT_CODE: code})
+            return Outcome([self.replies.simple("unavailable")], {SLOT_CODE: code}, "other")
         if dossier is None:  # withdrawn from the system since it was verified
-            return Outcome([self.replies.simple("mismatch")], {SLOT_CODE: code})
+            return Outcome([self.replies.simple("mismatch")], {SLOT_CODE: code}, "other")
         return Outcome([self.replies.status(dossier, self.today())],
-                       {SLOT_CODE: code, SLOT_VERIFIED: list(verified), **_discussing(dossier)})
+                       {SLOT_CODE: code, SLOT_VERIFIED: list(verified), **_discussing(dossier)},
+                           event="lookup_ok")
 
     def _locked(self, code: str, sender: str, client: str | None = None) -> Outcome:
         minutes = max(1, -(-int(self.guard.locked_for(code, sender, client)) // 60))  # rounded up
-        return Outcome([self.replies.simple("locked", minutes=minutes)], {SLOT_CODE: code})
+        return Outcome([self.replies.simple("locked", minutes=minutes)], {SLOT_CODE: code}, "other", "lookup_locked")
 
 
 def _discussing(dossier) -> dict:

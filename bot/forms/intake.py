@@ -33,6 +33,7 @@ class FormOutcome:
     messages: list[dict[str, Any]]
     state: dict[str, Any] | None = None  # None: no form open
     slots: dict[str, Any] = field(default_factory=dict)
+    delivered: bool = False  # the filled form was just handed over
 
 
 def _reply(message: Mapping[str, Any]) -> dict[str, Any]:
@@ -129,7 +130,7 @@ class FormDesk:
             # widget shows them as download links.
             messages += [{"text": f.filename, "attachment": {"url": url, "name": f.filename}}
                          for f, url in zip(delivery.files, delivery.urls)]
-            return FormOutcome(messages, None)
+            return FormOutcome(messages, None, delivered=True)
         return FormOutcome(messages, None if turn.state.get("phase") in DONE else turn.state)
 
     # ------------------------------------------------------------------ "xoá thông tin của tôi"
