@@ -34,8 +34,10 @@ class ActionRate(Action):
                 # Typed: about the last answer rated, or the score asked. Nothing asked, or no
                 # score in it ("hài lòng chưa?"): the model misread a question; answer it.
                 procedure = current.asked[-1] if current.asked else None
-                asked = procedure is not None if intent != "rate_satisfaction" else (
-                    current.satisfaction is not None or fb.read_score(text) is not None)
+                if intent == "rate_satisfaction":
+                    asked = current.satisfaction is not None or fb.read_score(text) is not None
+                else:
+                    asked = procedure is not None and fb.rates_the_answer(text)
                 if not asked:
                     return sent_and_recorded(dispatcher, tracker, service.dialogue().fallback(turn_from_tracker(tracker)))
             rating = fb.rate(current, intent, procedure, str(entities.get("score") or text))

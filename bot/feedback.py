@@ -115,6 +115,12 @@ class Feedback:
         folded = " ".join(fold(text or "").split())
         return next((score for words, score in self._labels if words and words in folded), None)
 
+    def rates_the_answer(self, text: str) -> bool:
+        """Whether a typed message speaks about the answer itself ("câu trả lời hữu ích"), as a
+        typed 👍/👎 must: the model also reads "sở không trả lời thì sao" as one."""
+        folded = " ".join(fold(text or "").split())
+        return any(" ".join(fold(w).split()) in folded for w in self.texts.get("rating_words") or ())
+
     def rate(self, state: State, intent: str, procedure: str | None, score_text: str) -> Rating:
         """A rating message (`intent` one of INTENTS): thanks, and what to record."""
         if intent in ("rate_helpful", "rate_unhelpful"):

@@ -146,6 +146,22 @@ def test_a_typed_rating_when_nothing_was_asked_is_read_as_a_question(engine):
     assert rows(engine, db.turns)[0].outcome in ("answered", "ambiguous", "fallback")
 
 
+def test_a_question_misread_as_a_rating_is_answered_even_after_the_helpful_question(engine):
+    asked = State(asked=("trien-lam-nhiep-anh",)).to_slot()
+    messages, _ = run(rating.ActionRate(), tracker("sở ko trả lời thì sao", "rate_unhelpful",
+                                                   {SLOT: asked, "procedure": "trien-lam-nhiep-anh"}))
+    assert messages and all("Cảm ơn bạn đã cho biết" not in (m.get("text") or "") for m in messages)
+    assert rows(engine, db.feedback) == []
+
+
+def test_a_typed_thumbs_down_about_the_answer_counts(engine):
+    asked = State(asked=("karaoke",)).to_slot()
+    messages, slots = run(rating.ActionRate(), tracker("câu trả lời chưa đúng ý tôi", "rate_unhelpful", {SLOT: asked},
+                                                       history=["phí karaoke"]))
+    assert "Cảm ơn bạn đã cho biết" in messages[0]["text"] and slots[SLOT]["rated"] == ["karaoke"]
+    assert [(f.kind, f.value) for f in rows(engine, db.feedback)] == [("helpful", 0)]
+
+
 def test_a_dossier_status_counts_as_a_lookup_and_asks_satisfaction(engine, monkeypatch):
     from bot.dialogue import Outcome
     from bot.dossiers.conversation import DossierDesk
