@@ -92,16 +92,27 @@ class _DialogueAction(Action, abc.ABC):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         try:
-            outcome = type(self).handler(service.dialogue(), turn_from_tracker(tracker))
+            turn = turn_from_tracker(tracker)
+            if feedback.state(tracker).comment and _is_comment(turn):
+                comment = feedback.take_comment(dispatcher, tracker)
+                if comment is not None:
+                    return comment
+            outcome = type(self).handler(service.dialogue(), turn)
         except Exception:  # noqa: BLE001 - the citizen must get an answer whatever failed
             log.exception("%s failed (conversation %s)", self.name(), tracker.sender_id)
             dispatcher.utter_message(text=INTERNAL_ERROR)
             return []
-        if outcome.kind in ("fallback", "out_of_scope"):
-            comment = feedback.take_comment(dispatcher, tracker)  # the comment after a rating
-            if comment is not None:
-                return comment
         return sent_and_recorded(dispatcher, tracker, outcome, self.asks_helpful)
+
+
+# Never the optional comment after a rating, even when it is awaited.
+NOT_COMMENTS = ("greet", "goodbye", "thank", "affirm", "deny", "rate_helpful", "rate_unhelpful", "rate_satisfaction")
+
+
+def _is_comment(turn: Turn) -> bool:
+    """Right after a satisfaction rating: a message that is not a question in plain words, nor
+    names a procedure ("mong trả lời nhanh hơn", "nên có số điện thoại cán bộ"), is the comment."""
+    return turn.intent not in NOT_COMMENTS and not service.dialogue().asks_aside(turn, plain_words=True)
 
 
 def sent_and_recorded(dispatcher: CollectingDispatcher, tracker: Tracker, outcome: Outcome,

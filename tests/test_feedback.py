@@ -180,3 +180,12 @@ def test_recording_off_still_answers(engine, monkeypatch):
     monkeypatch.setenv("CONSOLE_RECORDING", "off")
     messages, _ = run(actions.ActionAnswer(), tracker("phí cấp đổi thẻ hdv", "ask_fee"))
     assert "650.000" in messages[0]["text"] and rows(engine, db.turns) == []
+
+
+def test_a_comment_the_model_reads_as_a_question_is_still_the_comment(engine):
+    """'nhanh' makes the model read a time question; no plain question words, no procedure named."""
+    state = State(satisfaction="rated", comment=True).to_slot()
+    messages, slots = run(actions.ActionAnswer(), tracker("mong trả lời nhanh hơn nữa", "ask_time",
+                                                          {SLOT: state, "procedure": "hdv-quoc-te"}))
+    assert [m["text"] for m in messages] == ["Cảm ơn góp ý của bạn! Cán bộ của Sở sẽ đọc để phục vụ tốt hơn."]
+    assert slots[SLOT]["comment"] is False
