@@ -3,6 +3,7 @@ seeded data set with known expected numbers (bot/analytics)."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 
 import pytest
@@ -15,13 +16,30 @@ DAY1 = dt.datetime(2026, 11, 3, 9, 0, tzinfo=recorder.VIETNAM).timestamp()
 DAY2 = DAY1 + 86400
 
 
-@pytest.fixture()
-def engine(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'console.db'}"
+# The same tests on PostgreSQL when CONSOLE_TEST_POSTGRES_URL names an empty database, e.g.
+#   CONSOLE_TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1:55432/console_test
+# (docs/staff.md, "Storage"); the tables are dropped after each test.
+POSTGRES = os.environ.get("CONSOLE_TEST_POSTGRES_URL")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request, tmp_path, monkeypatch):
+    if request.param == "postgresql" and not POSTGRES:
+        pytest.skip("CONSOLE_TEST_POSTGRES_URL not set: PostgreSQL run not requested")
+    url = f"sqlite:///{tmp_path / 'console.db'}" if request.param == "sqlite" else POSTGRES
     monkeypatch.setenv("CONSOLE_DB_URL", url)
     monkeypatch.setenv("CONSOLE_RECORDING", "on")
-    yield db.engine(url)
+    eng = db.engine(url)
+    yield eng
+    if request.param == "postgresql":
+        db.metadata.drop_all(eng)
     db.dispose(url)
+
+
+def query(engine, statement):
+    """Run one SELECT and return its result, fully read, on a connection that is closed."""
+    with engine.connect() as conn:
+        return conn.execute(statement).all()
 
 
 def turn(engine, sender, n, ts, **kw):
@@ -48,7 +66,7 @@ def test_masking_removes_personal_data_and_keeps_the_question(text, kept):
 def test_a_turn_records_what_was_understood_without_the_text(engine):
     turn(engine, "web-a", 1, time.time() - 0.25, outcome="answered", procedure="karaoke",
          text="phí karaoke, sđt 0912345678")
-    row = engine.connect().execute(sa.select(db.turns)).one()
+    (row,) = query(engine, sa.select(db.turns))
     assert (row.intent, row.procedure, row.outcome, row.channel) == ("ask_fee", "karaoke", "answered", "web")
     assert row.text is None  # answered: no text kept
     assert 200 <= row.latency_ms < 5000
@@ -57,14 +75,14 @@ def test_a_turn_records_what_was_understood_without_the_text(engine):
 
 def test_an_unanswered_turn_keeps_its_text_masked(engine):
     turn(engine, "web-a", 1, time.time(), outcome="fallback", text="tôi CCCD 001099012345 hỏi cái này")
-    assert engine.connect().execute(sa.select(db.turns.c.text)).scalar() == "tôi CCCD [CCCD] hỏi cái này"
+    assert query(engine, sa.select(db.turns.c.text)) == [("tôi CCCD [CCCD] hỏi cái này",)]
 
 
 def test_later_actions_of_one_turn_complete_the_record(engine):
     now = time.time()
     turn(engine, "web-a", 1, now, intent="request_form", outcome="other")
     turn(engine, "web-a", 1, now, intent="request_form", outcome="other", procedure="karaoke", event="form_delivered")
-    rows = engine.connect().execute(sa.select(db.turns)).all()
+    rows = query(engine, sa.select(db.turns))
     assert len(rows) == 1 and rows[0].event == "form_delivered" and rows[0].procedure == "karaoke"
 
 
@@ -72,7 +90,7 @@ def test_recording_off_records_nothing(engine, monkeypatch):
     monkeypatch.setenv("CONSOLE_RECORDING", "off")
     turn(engine, "web-a", 1, time.time(), outcome="answered")
     recorder.record_satisfaction("web-a", "web", 5, engine=engine)
-    assert engine.connect().execute(sa.select(sa.func.count()).select_from(db.turns)).scalar() == 0
+    assert query(engine, sa.select(sa.func.count()).select_from(db.turns)) == [(0,)]
 
 
 def test_recording_failure_never_raises(monkeypatch):
