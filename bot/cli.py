@@ -14,6 +14,13 @@
     python -m bot forms check            validate data/forms/*.yml against the catalog
     python -m bot forms render-samples   regenerate the PNG previews in docs/forms/
     python -m bot forms purge            delete expired filled forms
+    python -m bot staff add USERNAME --role officer|admin [--name "Họ tên"] [--password-stdin]
+                                         create a staff console account (asks the password twice)
+    python -m bot staff list             list staff console accounts
+    python -m bot staff disable USERNAME refuse an account's logins and end its sessions
+    python -m bot staff enable USERNAME  allow an account's logins again
+    python -m bot staff unlock USERNAME  lift a lockout after 5 failed logins
+    python -m bot staff password USERNAME  set a new password (ends the account's sessions)
 """
 from __future__ import annotations
 
@@ -260,6 +267,10 @@ def main(argv: list[str] | None = None) -> int:
     gateway.add_argument("--host", help="default 127.0.0.1; 0.0.0.0 to accept other machines")
     gateway.add_argument("--rasa-url", help="default http://127.0.0.1:5005")
     gateway.set_defaults(func=_gateway)
+
+    from bot.staff.cli import register as staff_commands
+
+    staff_commands(sub)  # python -m bot staff add/list/disable/enable/unlock/password
 
     args = parser.parse_args(argv)
     return args.func(args)

@@ -41,6 +41,9 @@ def create_app(config: GatewayConfig) -> web.Application:
         channels["zalo"] = lambda: True
     app[web_channel.CHANNELS_KEY] = channels
     files.setup(app)  # filled-in forms (bot/forms), written by the action server
+    from bot.staff import app as staff
+
+    staff.setup(app, config)  # the staff console under /staff (bot/staff)
     web_channel.setup_static(app)
 
     async def close_core(app: web.Application) -> None:

@@ -1,0 +1,1 @@
+"""The staff console's aiohttp handlers, one module per page family."""
