@@ -12,7 +12,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot import service
-from bot.analytics import recorder
+from bot.analytics import db, recorder
 from bot.feedback import SLOT, Feedback, State
 
 log = logging.getLogger(__name__)
@@ -39,25 +39,32 @@ def _user_events(tracker: Tracker) -> list[dict]:
 
 
 def record(tracker: Tracker, kind: str, procedure: Any = None, event: str | None = None) -> None:
-    """Record what became of the latest message (bot.analytics.recorder)."""
-    message = tracker.latest_message or {}
-    users = _user_events(tracker)
-    started = users[-1].get("timestamp") if users else None
-    message_id = message.get("message_id") or f"{tracker.sender_id}:{started}"
-    recorder.record_turn(tracker.sender_id, str(message_id), channel=channel(tracker),
-                         intent=(message.get("intent") or {}).get("name") or "", outcome=kind,
-                         procedure=procedure if isinstance(procedure, str) else None, event=event,
-                         started=started if isinstance(started, (int, float)) else None,
-                         text=message.get("text") if isinstance(message.get("text"), str) else None)
+    """Record what became of the latest message (bot.analytics.recorder). Never raises: it runs
+    after the answer was said."""
+    try:
+        message = tracker.latest_message or {}
+        users = _user_events(tracker)
+        started = users[-1].get("timestamp") if users else None
+        # Without Rasa's id, a stand-in that does not hold the sender id (a Telegram or Zalo user id).
+        message_id = message.get("message_id") or f"{db.conversation_id(tracker.sender_id)}:{started}"
+        recorder.record_turn(tracker.sender_id, str(message_id), channel=channel(tracker),
+                             intent=(message.get("intent") or {}).get("name") or "", outcome=kind,
+                             procedure=procedure if isinstance(procedure, str) else None, event=event,
+                             started=started if isinstance(started, (int, float)) else None,
+                             text=message.get("text") if isinstance(message.get("text"), str) else None)
+    except Exception:  # noqa: BLE001 - the citizen's answer matters more than the figures
+        log.exception("could not record a turn (conversation %s)", tracker.sender_id)
 
 
-def previous_question(tracker: Tracker) -> str | None:
-    """The citizen's last typed message before this one (the question a 👎 is about)."""
+def previous_question(tracker: Tracker) -> tuple[str | None, str | None]:
+    """The citizen's last typed message before this one (the question a 👎 is about) and its
+    message id (None when the event has none)."""
     for event in reversed(_user_events(tracker)[:-1]):
         text = event.get("text")
         if isinstance(text, str) and text.strip() and not text.startswith("/"):
-            return text
-    return None
+            message_id = event.get("message_id")
+            return text, message_id if isinstance(message_id, str) and message_id else None
+    return None, None
 
 
 def follow_up(dispatcher: CollectingDispatcher, tracker: Tracker, helpful_for: Any = None,

@@ -40,14 +40,21 @@ class ActionRate(Action):
                     asked = procedure is not None and fb.rates_the_answer(text)
                 if not asked:
                     return sent_and_recorded(dispatcher, tracker, service.dialogue().fallback(turn_from_tracker(tracker)))
+            elif intent != "rate_satisfaction" and procedure is None:
+                # A 👍/👎 payload without its procedure (the buttons always name one): about the
+                # last answer rated, else nothing to rate; never a rating counted again and again.
+                procedure = current.asked[-1] if current.asked else None
+                if procedure is None:
+                    return sent_and_recorded(dispatcher, tracker, service.dialogue().fallback(turn_from_tracker(tracker)))
             rating = fb.rate(current, intent, procedure, str(entities.get("score") or text))
         except Exception:  # noqa: BLE001 - the citizen must get an answer whatever failed
             log.exception("action_rate failed (conversation %s)", tracker.sender_id)
             dispatcher.utter_message(text=INTERNAL_ERROR)
             return []
         if rating.helpful is not None:
-            question = None if rating.helpful else feedback.previous_question(tracker)
-            recorder.record_helpful(tracker.sender_id, feedback.channel(tracker), rating.procedure, rating.helpful, question)
+            question, question_id = (None, None) if rating.helpful else feedback.previous_question(tracker)
+            recorder.record_helpful(tracker.sender_id, feedback.channel(tracker), rating.procedure, rating.helpful, question,
+                                    question_id=question_id)
         if rating.score is not None:
             recorder.record_satisfaction(tracker.sender_id, feedback.channel(tracker), rating.score, current.trigger)
         feedback.record(tracker, "other")

@@ -109,7 +109,9 @@ class Feedback:
 
     def read_score(self, text: str) -> int | None:
         """A 1-5 score typed or clicked: a lone digit 1-5, else the words of a button title."""
-        digits = re.findall(r"(?<!\d)[1-5](?!\d)", text or "")
+        # "4/5", "4 trên 5": the scale's 5 is not a second score.
+        scored = re.sub(r"(?<=\d)\s*(?:/|tr[êe]n)\s*5(?!\d)", "", text or "", flags=re.IGNORECASE)
+        digits = re.findall(r"(?<!\d)[1-5](?!\d)", scored)
         if len(set(digits)) == 1:
             return int(digits[0])
         folded = " ".join(fold(text or "").split())

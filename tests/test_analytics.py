@@ -58,9 +58,28 @@ def turn(engine, sender, n, ts, **kw):
     ("sinh ngày 12/03/1990", "sinh ngày [ngày]"),
     ("tài khoản 1234567", "tài khoản [số]"),
     ("phí karaoke 2 phòng bao nhiêu", "phí karaoke 2 phòng bao nhiêu"),
+    # as people really type them
+    ("cccd: 0010 9901 2345", "cccd: [CCCD]"),
+    ("sđt +84912345678 hoặc 0912.345.678", "sđt [SĐT] hoặc [SĐT]"),
+    ("sđt 0912  345  678", "sđt [SĐT]"),
+    ("sđt 0912 - 345 - 678", "sđt [SĐT]"),
+    ("(+84) 912 345 678", "[SĐT]"),
+    ("stk 1903 5678 9012 34 nhé", "stk [số] nhé"),  # a whole number, never a "CCCD" and a rest
+    ("sinh ngày 12 tháng 3 năm 1990", "sinh ngày [ngày]"),
+    ("sinh ngay 12 thang 3 nam 1990", "sinh ngay [ngày]"),
+    ("mã 000.00.15.H30-210524-0001, email nguyễn.văn@gmail.com", "mã [mã hồ sơ], email [email]"),
+    ("abc\x01def\x00", "abc def"),  # control characters (an XLSX export refuses them)
+    ("từ 8 - 10 ngày, số 10 - 12 phố Hàng Bài", "từ 8 - 10 ngày, số 10 - 12 phố Hàng Bài"),
 ])
 def test_masking_removes_personal_data_and_keeps_the_question(text, kept):
     assert mask(text) == kept
+
+
+def test_masking_stays_quick_on_hostile_input():
+    for text in ["1." * 2500, "0  " * 1700, ("0" + " " * 3) * 1200, "a" * 5000 + "@", "-1" * 2500]:
+        started = time.perf_counter()
+        mask(text)
+        assert time.perf_counter() - started < 0.5
 
 
 def test_a_turn_records_what_was_understood_without_the_text(engine):
@@ -112,6 +131,18 @@ def test_thumbs_down_keeps_the_question_for_review_and_comment_is_masked(engine)
         assert comment == "chậm quá, gọi [SĐT]"
     groups = review.pending(engine)
     assert [g.reasons for g in groups] == [["thumbs_down"]]
+
+
+def test_thumbs_down_keeps_the_question_only_when_it_got_the_answer_rated(engine):
+    turn(engine, "web-a", 1, time.time() - 9, outcome="answered", procedure="karaoke")
+    turn(engine, "web-a", 2, time.time() - 5, outcome="answered", procedure="hdv-noi-dia")
+    # 👎 on the older karaoke answer; the last typed question (web-a-2) was about something else
+    recorder.record_helpful("web-a", "web", "karaoke", False, question="thẻ hướng dẫn viên nội địa",
+                            question_id="web-a-2", engine=engine)
+    recorder.record_helpful("web-a", "web", "hdv-noi-dia", False, question="thẻ hướng dẫn viên nội địa",
+                            question_id="web-a-2", engine=engine)
+    rows = dict(query(engine, sa.select(db.turns.c.message_id, db.turns.c.text)))
+    assert rows == {"web-a-1": None, "web-a-2": "thẻ hướng dẫn viên nội địa"}
 
 
 def test_texts_are_purged_with_the_retention_figures_stay(engine):

@@ -73,7 +73,8 @@ def test_satisfaction_question_once_per_conversation_and_state_survives_the_slot
 
 @pytest.mark.parametrize("text, score", [("5 sao", 5), ("chấm 4 điểm", 4), ("rất hài lòng", 5), ("hài lòng", 4),
                                          ("chưa hài lòng lắm", 2), ("không hài lòng", 1), ("bình thường", 3),
-                                         ("rat hai long", 5), ("khá ổn", None), ("3 hay 4", None)])
+                                         ("rat hai long", 5), ("khá ổn", None), ("3 hay 4", None),
+                                         ("4/5", 4), ("5/5 sao", 5), ("cho 3 trên 5", 3)])
 def test_typed_scores_are_read_against_the_buttons_words(fb, text, score):
     assert fb.read_score(text) == score
 
@@ -189,3 +190,38 @@ def test_a_comment_the_model_reads_as_a_question_is_still_the_comment(engine):
                                                           {SLOT: state, "procedure": "hdv-quoc-te"}))
     assert [m["text"] for m in messages] == ["Cảm ơn góp ý của bạn! Cán bộ của Sở sẽ đọc để phục vụ tốt hơn."]
     assert slots[SLOT]["comment"] is False
+
+
+def test_a_thumbs_payload_without_its_procedure_is_not_counted_again_and_again(engine):
+    asked = State(asked=("karaoke",)).to_slot()
+    _, slots = run(rating.ActionRate(), tracker("/rate_helpful", "rate_helpful", {SLOT: asked}))
+    assert slots[SLOT]["rated"] == ["karaoke"]
+    messages, _ = run(rating.ActionRate(), tracker("/rate_helpful", "rate_helpful", {SLOT: slots[SLOT]}, n=2))
+    assert "đã đánh giá" in messages[0]["text"]
+    messages, _ = run(rating.ActionRate(), tracker("/rate_unhelpful", "rate_unhelpful", n=3))  # nothing was asked
+    assert all("Cảm ơn bạn đã cho biết" not in (m.get("text") or "") for m in messages)
+    assert [(f.kind, f.value, f.procedure) for f in rows(engine, db.feedback)] == [("helpful", 1, "karaoke")]
+
+
+def test_a_turn_without_a_message_id_never_stores_the_sender_id(engine):
+    t = tracker("phí cấp đổi thẻ hdv", "ask_fee")
+    t.latest_message.pop("message_id")
+    run(actions.ActionAnswer(), t)
+    (turn,) = rows(engine, db.turns)
+    assert "tg-42" not in turn.message_id and turn.message_id.startswith(db.conversation_id("tg-42") + ":")
+
+
+def test_a_recording_failure_never_costs_the_answer(engine, monkeypatch):
+    from bot.analytics import recorder
+
+    def broken(*args, **kwargs):
+        raise OSError("console key unreadable")
+
+    monkeypatch.setattr(db, "conversation_id", broken)
+    t = tracker("phí cấp đổi thẻ hdv", "ask_fee")
+    t.latest_message.pop("message_id")
+    messages, _ = run(actions.ActionAnswer(), t)
+    assert "650.000" in messages[0]["text"]
+    monkeypatch.setattr(recorder, "record_turn", broken)
+    messages, _ = run(actions.ActionAnswer(), tracker("phí cấp đổi thẻ hdv", "ask_fee", n=2))
+    assert "650.000" in messages[0]["text"]

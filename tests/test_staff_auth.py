@@ -2,7 +2,10 @@
 `python -m bot staff` commands, on a temporary console database."""
 from __future__ import annotations
 
+import concurrent.futures
+import contextlib
 import io
+import threading
 import time
 
 import pytest
@@ -97,7 +100,26 @@ def test_a_locked_account_does_not_check_the_password(engine, monkeypatch):
     checked: list[str] = []
     monkeypatch.setattr(accounts, "_verify", lambda stored, password: checked.append(stored) or True)
     assert accounts.authenticate("canbo1", PASSWORD, engine).account is None
-    assert checked == []
+    # Only the dummy hash is verified (the same time as a real check: the lock reveals nothing).
+    assert stored_hash(engine, "canbo1") not in checked and checked == [accounts._dummy_hash()]
+
+
+def test_guesses_sent_at_once_cannot_outrun_the_lockout(engine, monkeypatch):
+    accounts.create("canbo1", PASSWORD, "officer", engine=engine)
+    real_verify = accounts._verify
+    barrier = threading.Barrier(12, timeout=30)
+
+    def slow_verify(stored, password):  # every guess is being checked at the same moment
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait()
+        return real_verify(stored, password)
+
+    monkeypatch.setattr(accounts, "_verify", slow_verify)
+    guesses = [f"sai mật khẩu {i}" for i in range(11)] + [PASSWORD]
+    with concurrent.futures.ThreadPoolExecutor(len(guesses)) as pool:
+        results = list(pool.map(lambda pw: accounts.authenticate("canbo1", pw, engine), guesses))
+    assert all(r.account is None for r in results)
+    assert accounts.get("canbo1", engine).locked()
 
 
 def test_unknown_and_disabled_accounts_are_refused_like_a_wrong_password(engine):

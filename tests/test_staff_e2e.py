@@ -18,7 +18,9 @@ from bot.analytics import db, recorder
 from bot.gateway import BackgroundGateway, load_config
 from bot.staff import accounts, texts
 from tests.staff_fixtures import OFFICER, OFFICER_PASSWORD, make_console
-from tests.test_staff_browser import browser, page  # noqa: F401 - the same Chromium fixtures
+from tests import test_staff_browser
+
+browser, page = test_staff_browser.browser, test_staff_browser.page  # the same Chromium fixtures
 
 pytestmark = pytest.mark.e2e
 UNANSWERED = "ad ơi xin giấy phép cho quán hát với nhau thì sao, cccd tôi 001099012345"
@@ -55,7 +57,7 @@ def chat(url: str, sender: str, message: str) -> str:
     return norm("\n".join(parts))
 
 
-def test_ratings_reach_the_scorecard_and_an_officer_fix_reaches_the_next_answer(page, assistant):  # noqa: F811
+def test_ratings_reach_the_scorecard_and_an_officer_fix_reaches_the_next_answer(page, assistant):
     url, console = assistant
     # Citizen 1: a fee, 👍, thanks, 5.
     a = f"citizen-{uuid.uuid4().hex[:8]}"

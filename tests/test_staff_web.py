@@ -453,6 +453,17 @@ def test_exports_never_run_a_citizen_text_as_a_formula(console):
     assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK")
 
 
+def test_a_control_character_in_a_citizen_text_does_not_break_the_xlsx_export(console):
+    from bot.analytics.scorecard import TextCount, compute
+    from bot.staff import export
+
+    card = compute(dt.date.fromisoformat(PERIOD["start"]), dt.date.fromisoformat(PERIOD["end"]), console.engine,
+                   catalog=[])
+    card.top_unanswered = [TextCount("phí\x01 karaoke\x1b", 2)]
+    book = openpyxl.load_workbook(io.BytesIO(export.to_xlsx(card)))
+    assert book["Câu hỏi chưa trả lời được"]["A2"].value == "phí  karaoke "
+
+
 @pytest.mark.parametrize("chart", ["daily", "satisfaction", "procedures"])
 def test_charts_are_png_images(url, officer, chart):
     for params in (PERIOD, {"start": "2020-01-01", "end": "2020-01-31"}):  # with figures, and empty
@@ -535,6 +546,29 @@ def test_review_adds_an_alias_to_the_catalog(url, officer, console):
     from bot.catalog import load_catalog
 
     assert "xin phép hát karaoke kinh doanh" in load_catalog(console.procedures).get("karaoke").aliases
+
+
+def test_review_alias_the_procedure_already_has_marks_the_questions(url, officer, console):
+    turn(console.engine, "web-E", 1, time.time(), intent="nlu_fallback", outcome="fallback",
+         text="Giấy phép kinh doanh KARAOKE")
+    page = officer.get(url + "/staff/review").text
+    form = _group_form(page, "Giấy phép kinh doanh KARAOKE", "Thêm làm tên gọi khác")
+    form.set("procedure", "karaoke")
+    before = procedure_file(console, "karaoke")
+    r = officer.post(url + "/staff/review", data=form.fields, allow_redirects=False)
+    assert r.status_code == 303 and r.headers["Location"] == "/staff/review?notice=alias_exists"
+    assert procedure_file(console, "karaoke") == before
+    with console.engine.connect() as conn:
+        assert conn.execute(sa.select(db.turns.c.review).where(db.turns.c.message_id == "web-E-1")).scalar() == "alias"
+
+
+def test_odd_digits_in_ids_are_refused_not_a_server_error(url, officer, admin):
+    csrf = csrf_of(officer.get(url + "/staff/review").text)
+    r = officer.post(url + "/staff/review", data={"csrf": csrf, "action": "ignored", "turn_ids": "\u00b2"})
+    assert r.status_code == 400
+    r = officer.post(url + "/staff/review", data={"csrf": csrf, "action": "ignored", "turn_ids": "9" * 40})
+    assert r.status_code == 400
+    assert admin.get(url + "/staff/audit", params={"before": "\u00b2"}).status_code == 200
 
 
 def test_review_alias_needs_a_known_procedure(url, officer, console):

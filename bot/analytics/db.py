@@ -131,7 +131,12 @@ def engine(db_url: str | None = None) -> sa.engine.Engine:
                                        future=True)
                 sa.event.listen(eng, "connect", _sqlite_pragmas)
             else:
-                eng = sa.create_engine(db_url, pool_pre_ping=True, future=True)
+                # The action server records from inside the citizen's turn: a database that does
+                # not answer must fail fast (then the turn is not recorded), not hold the answer.
+                parsed = sa.engine.make_url(db_url)
+                psycopg2 = (parsed.get_backend_name(), parsed.get_driver_name()) == ("postgresql", "psycopg2")
+                args = {"connect_timeout": 5} if psycopg2 else {}
+                eng = sa.create_engine(db_url, pool_pre_ping=True, pool_timeout=5, connect_args=args, future=True)
             metadata.create_all(eng)
             _engines[db_url] = eng
         return eng

@@ -87,9 +87,12 @@ def _record_turn(sender_id, message_id, channel, intent, outcome, procedure, eve
 
 
 def record_helpful(sender_id: str, channel: str, procedure: str | None, helpful: bool,
-                   question: str | None = None, engine: sa.engine.Engine | None = None) -> None:
+                   question: str | None = None, engine: sa.engine.Engine | None = None,
+                   question_id: str | None = None) -> None:
     """A 👍/👎 on the last answer about `procedure`. On 👎 the question that got that answer is
-    kept, masked, for the review queue."""
+    kept, masked, for the review queue. `question_id`: the message id of `question`; when given,
+    the text is kept only if that message is the answer rated (the citizen may have asked about
+    something else since the buttons were shown)."""
     if not enabled():
         return
     try:
@@ -101,16 +104,17 @@ def record_helpful(sender_id: str, channel: str, procedure: str | None, helpful:
             conn.execute(db.feedback.insert().values(
                 conversation=conversation, ts=now, day=local_day(now), channel=channel or "rest",
                 kind="helpful", value=1 if helpful else 0, procedure=procedure))
-            answered = (sa.select(t.c.id).where(t.c.conversation == conversation, t.c.outcome == "answered")
+            answered = (sa.select(t.c.id, t.c.message_id).where(t.c.conversation == conversation,
+                                                                t.c.outcome == "answered")
                         .order_by(t.c.ts.desc(), t.c.id.desc()).limit(1))
             if procedure:
                 answered = answered.where(t.c.procedure == procedure)
-            turn_id = conn.execute(answered).scalar()
-            if turn_id is not None:
+            row = conn.execute(answered).first()
+            if row is not None:
                 values: dict = {"helpful": helpful}
-                if not helpful and question:
+                if not helpful and question and (question_id is None or question_id == row.message_id):
                     values["text"] = mask(question)
-                conn.execute(t.update().where(t.c.id == turn_id).values(**values))
+                conn.execute(t.update().where(t.c.id == row.id).values(**values))
     except Exception:  # noqa: BLE001
         log.exception("could not record a helpful rating")
 

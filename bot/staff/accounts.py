@@ -11,7 +11,7 @@ no default account and no default password: the first administrator is made on t
 Lockout: the 5th wrong password in a row locks the username for 15 minutes. While it is locked
 the password is not even checked, so a guess on a locked account learns nothing; an unknown
 username, a wrong password, a disabled or a locked account all get the same refusal (and take
-about the same time: a dummy hash is verified for unknown names).
+about the same time: a dummy hash is verified for unknown names and locked accounts).
 """
 from __future__ import annotations
 
@@ -185,10 +185,20 @@ class LoginResult:
     locked_now: bool = False  # this failure locked the account (for the audit log)
 
 
+def _lock(eng: sa.engine.Engine, user_id: int, now: float) -> None:
+    u = db.staff_users
+    with eng.begin() as conn:
+        conn.execute(u.update().where(u.c.id == user_id).values(failed_logins=0, locked_until=now + LOCK_SECONDS))
+
+
 def authenticate(username: str, password: str, engine: sa.engine.Engine | None = None,
                  now: float | None = None) -> LoginResult:
     """Check a login. A success resets the failure count; the MAX_FAILURES-th failure in a row
-    locks the account for LOCK_SECONDS. Attempts on a locked account are refused unchecked."""
+    locks the account for LOCK_SECONDS. Attempts on a locked account are refused unchecked.
+
+    Each attempt is counted before its password is checked, so that guesses sent all at once
+    cannot outrun the lockout: beyond MAX_FAILURES attempts in a row (finished or not), further
+    ones are refused unchecked, and a success only counts while the account is not locked."""
     now = time.time() if now is None else now
     username = normalize_username(username)
     password = password or ""
@@ -199,20 +209,31 @@ def authenticate(username: str, password: str, engine: sa.engine.Engine | None =
     if row is None or not row.active or len(password) > MAX_PASSWORD:
         _verify(_dummy_hash(), password[:MAX_PASSWORD])  # same cost as a real check
         return LoginResult(None)
-    if row.locked_until is not None and row.locked_until > now:
-        return LoginResult(None)
+    unlocked = sa.or_(u.c.locked_until.is_(None), u.c.locked_until <= now)
+    with eng.begin() as conn:
+        counted = conn.execute(u.update().where(u.c.id == row.id, unlocked)
+                               .values(failed_logins=u.c.failed_logins + 1)).rowcount
+        attempt = conn.execute(sa.select(u.c.failed_logins).where(u.c.id == row.id)).scalar() or 0
+    if not counted or attempt > MAX_FAILURES:
+        # Locked, or more attempts at once than the lockout allows (which locks it): refused
+        # without checking the password, in the time a check takes (a lock does not reveal
+        # that the account exists).
+        if counted:
+            _lock(eng, row.id, now)
+        _verify(_dummy_hash(), password)
+        return LoginResult(None, locked_now=bool(counted))
     if not _verify(row.password_hash, password):
-        with eng.begin() as conn:
-            conn.execute(u.update().where(u.c.id == row.id).values(failed_logins=u.c.failed_logins + 1))
-            failures = conn.execute(sa.select(u.c.failed_logins).where(u.c.id == row.id)).scalar() or 0
-            if failures >= MAX_FAILURES:
-                conn.execute(u.update().where(u.c.id == row.id).values(failed_logins=0, locked_until=now + LOCK_SECONDS))
-                return LoginResult(None, locked_now=True)
+        if attempt >= MAX_FAILURES:
+            _lock(eng, row.id, now)
+            return LoginResult(None, locked_now=True)
         return LoginResult(None)
     values: dict[str, object] = {"failed_logins": 0, "locked_until": None, "last_login": now}
     if _hasher.check_needs_rehash(row.password_hash):
         values["password_hash"] = _hasher.hash(password)
     with eng.begin() as conn:
-        conn.execute(u.update().where(u.c.id == row.id).values(**values))
+        done = conn.execute(u.update().where(u.c.id == row.id, u.c.active.is_(True), unlocked)
+                            .values(**values)).rowcount
+    if not done:  # locked (or disabled) by a concurrent attempt meanwhile
+        return LoginResult(None)
     account = get_by_id(row.id, eng)
     return LoginResult(account)

@@ -11,7 +11,7 @@ import io
 import re
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import TYPE_STRING
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, TYPE_STRING
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -68,6 +68,8 @@ def to_xlsx(card: Scorecard) -> bytes:
             cell.font = bold
         for r, row in enumerate(rows, start=2):
             for c, value in enumerate(row, start=1):
+                if isinstance(value, str):  # a control character would make openpyxl refuse the file
+                    value = ILLEGAL_CHARACTERS_RE.sub(" ", value)
                 cell = sheet.cell(row=r, column=c, value=value)
                 if isinstance(value, str):
                     cell.data_type = TYPE_STRING  # never a formula

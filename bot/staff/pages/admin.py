@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from typing import Any, Mapping
 
@@ -69,7 +70,7 @@ async def accounts_post(request: web.Request) -> web.StreamResponse:
 @staff_route(role="admin")
 async def audit_page(request: web.Request) -> web.StreamResponse:
     raw = request.query.get("before", "")
-    before = int(raw) if raw.isdigit() else None
+    before = int(raw) if re.fullmatch(r"[0-9]{1,18}", raw) else None  # "²".isdigit() is true
     entries = await asyncio.to_thread(audit.recent, AUDIT_PAGE + 1, before, request.app[SETTINGS_KEY].engine)
     older = entries[AUDIT_PAGE - 1].id if len(entries) > AUDIT_PAGE else None
     return page(request, "audit.html", entries=entries[:AUDIT_PAGE], older=older)

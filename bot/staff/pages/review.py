@@ -4,18 +4,21 @@ saved and audited), ask for a new answer, or ignore it."""
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 from aiohttp import web
 
 from bot import catalog_edit
 from bot.analytics import review
+from bot.text import normalize
 from bot.staff import audit, texts
 from bot.staff.guard import staff_route
 from bot.staff.render import NO_STORE, error_page, page
 from bot.staff.settings import SETTINGS_KEY, StaffSettings
 
 MAX_TURNS = 5000
+ID = re.compile(r"^[0-9]{1,18}$")  # ASCII digits only ("²".isdigit() is true), and fits SQL integers
 MAX_ALIAS = 200
 
 
@@ -24,7 +27,7 @@ def parse_turn_ids(raw: object) -> list[int] | None:
     if not isinstance(raw, str) or not raw.strip():
         return None
     parts = raw.split(",")
-    if len(parts) > MAX_TURNS or not all(p.strip().isdigit() for p in parts):
+    if len(parts) > MAX_TURNS or not all(ID.match(p.strip()) for p in parts):
         return None
     return [int(p) for p in parts]
 
@@ -52,18 +55,26 @@ async def review_page(request: web.Request) -> web.StreamResponse:
 
 def _add_alias(settings: StaffSettings, username: str, procedure_id: str, alias: str,
                turn_ids: list[int]) -> tuple[str, list]:
-    """Add the alias (saved and audited) and mark the turns: (notice key, problems)."""
-    preview = catalog_edit.add_alias(procedure_id, alias, directory=settings.procedures)
-    if preview.problems:
-        return "", list(preview.problems)
-    if preview.changed:
-        catalog_edit.save(preview, directory=settings.procedures)
-        audit.write(username, "alias_add", procedure_id, preview.diff, settings.engine)
+    """Add the alias (saved and audited) and mark the turns: (notice key, problems). An alias the
+    procedure already has (which catalog_edit.add_alias refuses as a duplicate) only marks them."""
+    if not _has_alias(settings, procedure_id, alias):
+        preview = catalog_edit.add_alias(procedure_id, alias, directory=settings.procedures)
+        if preview.problems:
+            return "", list(preview.problems)
+        if preview.changed:
+            catalog_edit.save(preview, directory=settings.procedures)
+            audit.write(username, "alias_add", procedure_id, preview.diff, settings.engine)
+            review.mark(turn_ids, "alias", username, note=procedure_id, engine=settings.engine)
+            return "alias", []
     review.mark(turn_ids, "alias", username, note=procedure_id, engine=settings.engine)
-    if not preview.changed:
-        audit.write(username, "review", _turns_target(turn_ids), f"alias (đã có sẵn) → {procedure_id}",
-                    settings.engine)
-    return ("alias" if preview.changed else "alias_exists"), []
+    audit.write(username, "review", _turns_target(turn_ids), f"alias (đã có sẵn) → {procedure_id}", settings.engine)
+    return "alias_exists", []
+
+
+def _has_alias(settings: StaffSettings, procedure_id: str, alias: str) -> bool:
+    catalog = settings.catalog()
+    procedure = catalog.get(procedure_id) if catalog is not None else None
+    return procedure is not None and normalize(alias) in {normalize(a) for a in procedure.aliases}
 
 
 def _turns_target(turn_ids: list[int]) -> str:
