@@ -500,6 +500,18 @@ def test_the_review_queue_never_shows_a_cccd_or_a_phone_number(url, officer, con
     assert "Chưa trả lời được" in page
 
 
+def test_an_unanswered_group_suggests_retrievals_best_procedure(url, officer, console):
+    """A fallback turn carries no procedure; the queue preselects retrieval's guess."""
+    from bot.analytics import recorder
+
+    recorder.record_turn("web-S", "web-S-1", channel="web", intent="nlu_fallback", outcome="fallback",
+                         text="giấy tờ mở tiệm hát karaoke gia đình thế nào", engine=console.engine)
+    page = officer.get(url + "/staff/review").text
+    section = page[page.index("giấy tờ mở tiệm hát karaoke gia đình thế nào"):]
+    section = section[:section.index("</section>")]
+    assert re.search(r'<option value="karaoke"\s+selected', section)
+
+
 def _group_form(page: str, text: str, button: str):
     """The form of `button` in the review group whose heading contains `text`."""
     start = page.index(text)

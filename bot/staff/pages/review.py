@@ -4,6 +4,7 @@ saved and audited), ask for a new answer, or ignore it."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from typing import Any
 
@@ -17,6 +18,7 @@ from bot.staff.guard import staff_route
 from bot.staff.render import NO_STORE, error_page, page
 from bot.staff.settings import SETTINGS_KEY, StaffSettings
 
+log = logging.getLogger(__name__)
 MAX_TURNS = 5000
 ID = re.compile(r"^[0-9]{1,18}$")  # ASCII digits only ("²".isdigit() is true), and fits SQL integers
 MAX_ALIAS = 200
@@ -33,10 +35,31 @@ def parse_turn_ids(raw: object) -> list[int] | None:
 
 
 def _queue(settings: StaffSettings) -> tuple[list[review.Group], list]:
-    """The pending groups and the procedures to choose from (empty if the catalog is unreadable)."""
+    """The pending groups and the procedures to choose from (empty if the catalog is unreadable).
+    A group no answer was tied to gets retrieval's best guess as its suggested procedure, so
+    that the officer usually only confirms it."""
     catalog = settings.catalog()
     procedures = sorted(catalog, key=lambda p: p.short_name) if catalog is not None else []
-    return review.pending(settings.engine), procedures
+    groups = review.pending(settings.engine)
+    if catalog is not None and any(not g.procedures for g in groups):
+        _suggest(catalog, [g for g in groups if not g.procedures])
+    return groups, procedures
+
+
+def _suggest(catalog: Any, groups: list[review.Group]) -> None:
+    """Fill each group's suggested procedure from retrieval over its first wording (found or
+    weak matches only); a failure leaves the groups without a suggestion."""
+    from bot.nlu_data import question_words
+    from bot.retrieval import ProcedureIndex
+
+    try:
+        index = ProcedureIndex(catalog, question_words())
+        for group in groups:
+            match = index.search(group.texts[0])
+            if match.kind in ("found", "weak") and match.best is not None:
+                group.procedures = [match.best.id]
+    except Exception:  # noqa: BLE001 - a suggestion is a convenience, never a reason to fail the page
+        log.exception("review queue suggestions failed")
 
 
 async def _review_page(request: web.Request, status: int = 200, **extra: Any) -> web.Response:
