@@ -3,9 +3,11 @@
 #   chromium        the real browser of the widget tests (tests/test_widget_browser.py), driven by
 #                   Playwright through /usr/bin/chromium; Playwright's own browsers are never downloaded
 #   fonts-noto-core Vietnamese glyphs for the widget screenshot (scripts/widget_screenshot.py)
+#   postgresql      a throw-away server for the staff console store's PostgreSQL tests
+#                   (tests/postgres.py, tests/test_analytics.py); never started as a service
 set -euo pipefail
 
-packages=(chromium fonts-noto-core)
+packages=(chromium fonts-noto-core postgresql)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -16,17 +16,31 @@ DAY1 = dt.datetime(2026, 11, 3, 9, 0, tzinfo=recorder.VIETNAM).timestamp()
 DAY2 = DAY1 + 86400
 
 
-# The same tests on PostgreSQL when CONSOLE_TEST_POSTGRES_URL names an empty database, e.g.
-#   CONSOLE_TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1:55432/console_test
-# (docs/staff.md, "Storage"); the tables are dropped after each test.
-POSTGRES = os.environ.get("CONSOLE_TEST_POSTGRES_URL")
+# The same tests on PostgreSQL: a throw-away server (tests/postgres.py; scripts/ci-deps.sh
+# installs Debian's postgresql), or the empty database named by CONSOLE_TEST_POSTGRES_URL.
+# Missing server binaries FAIL, like a missing Chromium; ALLOW_SKIP_POSTGRES=1 skips instead on a
+# machine without them (never in CI). The tables are dropped after each test.
+
+
+@pytest.fixture(scope="module")
+def postgres_url():
+    if os.environ.get("CONSOLE_TEST_POSTGRES_URL"):
+        yield os.environ["CONSOLE_TEST_POSTGRES_URL"]
+        return
+    from tests.postgres import server_binaries, temporary_postgres
+
+    if server_binaries() is None:
+        if os.environ.get("ALLOW_SKIP_POSTGRES") == "1":
+            pytest.skip("PostgreSQL server binaries missing (skipped because ALLOW_SKIP_POSTGRES=1)")
+        pytest.fail("PostgreSQL server binaries missing: run scripts/ci-deps.sh, or set ALLOW_SKIP_POSTGRES=1",
+                    pytrace=False)
+    with temporary_postgres() as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def engine(request, tmp_path, monkeypatch):
-    if request.param == "postgresql" and not POSTGRES:
-        pytest.skip("CONSOLE_TEST_POSTGRES_URL not set: PostgreSQL run not requested")
-    url = f"sqlite:///{tmp_path / 'console.db'}" if request.param == "sqlite" else POSTGRES
+    url = f"sqlite:///{tmp_path / 'console.db'}" if request.param == "sqlite" else request.getfixturevalue("postgres_url")
     monkeypatch.setenv("CONSOLE_DB_URL", url)
     monkeypatch.setenv("CONSOLE_RECORDING", "on")
     eng = db.engine(url)
