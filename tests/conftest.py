@@ -62,3 +62,13 @@ def rasa():
     fake = FakeRasa()
     yield fake
     fake.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium (Debian's, under Playwright) for every browser test: Playwright's
+    sync API cannot run two at once in one process."""
+    from tests.widget.harness import chromium
+
+    with chromium() as b:
+        yield b

@@ -22,30 +22,9 @@ from bot.analytics import db
 from bot.gateway import BackgroundGateway, load_config
 from bot.staff import accounts, texts
 from tests.staff_fixtures import CCCD, OFFICER, OFFICER_PASSWORD, PHONE, make_console, seed_month
-from tests.widget.harness import CHROMIUM, launch_chromium
 
 MONTH = dt.date(2026, 11, 1)
 SCREENSHOTS = os.environ.get("STAFF_SCREENSHOTS") == "1"
-
-
-def _need_browser(reason: str) -> None:
-    if os.environ.get("ALLOW_SKIP_BROWSER") == "1":
-        pytest.skip(reason + " (skipped because ALLOW_SKIP_BROWSER=1)")
-    pytest.fail(reason + ": run scripts/ci-deps.sh, or set ALLOW_SKIP_BROWSER=1 to skip the browser tests", pytrace=False)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        _need_browser(f"{CHROMIUM} is missing (Debian package chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _need_browser("the playwright Python package is missing (requirements-dev.txt)")
-    with sync_playwright() as p:
-        b = launch_chromium(p)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

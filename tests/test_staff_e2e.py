@@ -20,7 +20,7 @@ from bot.staff import accounts, texts
 from tests.staff_fixtures import OFFICER, OFFICER_PASSWORD, make_console
 from tests import test_staff_browser
 
-browser, page = test_staff_browser.browser, test_staff_browser.page  # the same Chromium fixtures
+page = test_staff_browser.page  # the same page fixture (the browser is tests/conftest.py's)
 
 pytestmark = pytest.mark.e2e
 UNANSWERED = "ad ơi xin giấy phép cho quán hát với nhau thì sao, cccd tôi 001099012345"

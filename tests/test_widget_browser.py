@@ -7,13 +7,12 @@ ALLOW_SKIP_BROWSER=1 to skip them instead on a machine without it (never in CI).
 from __future__ import annotations
 
 import json
-import os
 import re
 
 import pytest
 
-from tests.widget.harness import (A11Y_JS, CHROMIUM, HDV_BUTTONS, XSS_TEXT, ContractServer, HostSite, StandInRasa,
-                                  gateway, launch_chromium, start, stop)
+from tests.widget.harness import (A11Y_JS, HDV_BUTTONS, XSS_TEXT, ContractServer, HostSite, StandInRasa,
+                                  gateway, start, stop)
 
 HOST_ID = "vhttdl-chat-widget"
 FOCUSED_JS = """() => {
@@ -25,26 +24,6 @@ FOCUSED_JS = """() => {
   return a ? a.tagName.toLowerCase() : null;
 }"""
 SHOWN_TEXT_JS = "e => { const c = e.cloneNode(true); c.querySelectorAll('.vw-sr').forEach(s => s.remove()); return c.textContent; }"
-
-
-def _need_browser(reason: str) -> None:
-    if os.environ.get("ALLOW_SKIP_BROWSER") == "1":
-        pytest.skip(reason + " (skipped because ALLOW_SKIP_BROWSER=1)")
-    pytest.fail(reason + ": run scripts/ci-deps.sh, or set ALLOW_SKIP_BROWSER=1 to skip the browser tests", pytrace=False)
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        _need_browser(f"{CHROMIUM} is missing (Debian package chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _need_browser("the playwright Python package is missing (requirements-dev.txt)")
-    with sync_playwright() as p:
-        b = launch_chromium(p)
-        yield b
-        b.close()
 
 
 def sent(rasa) -> dict:

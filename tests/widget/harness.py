@@ -13,7 +13,8 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # Background networking off: this machine's closed network refuses Google's hosts, and the
@@ -192,6 +193,33 @@ def stop(server: ThreadingHTTPServer) -> None:
 def launch_chromium(playwright):
     """Debian's Chromium driven by Playwright (no downloaded browser)."""
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+def need_browser(reason: str) -> None:
+    """A missing browser FAILS the browser tests; ALLOW_SKIP_BROWSER=1 skips them instead on a
+    machine without it (never in CI)."""
+    import pytest
+
+    if os.environ.get("ALLOW_SKIP_BROWSER") == "1":
+        pytest.skip(reason + " (skipped because ALLOW_SKIP_BROWSER=1)")
+    pytest.fail(reason + ": run scripts/ci-deps.sh, or set ALLOW_SKIP_BROWSER=1 to skip the browser tests", pytrace=False)
+
+
+@contextmanager
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium under Playwright for a test fixture, closed afterwards."""
+    if not os.path.exists(CHROMIUM):
+        need_browser(f"{CHROMIUM} is missing (Debian package chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        need_browser("the playwright Python package is missing (requirements-dev.txt)")
+    with sync_playwright() as p:
+        browser = launch_chromium(p)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 A11Y_JS = (Path(__file__).with_name("a11y.js")).read_text(encoding="utf-8")
