@@ -166,6 +166,8 @@ def run(web_port: int = 8080, rasa_port: int = 5005, actions_port: int = 5055) -
         stop(processes)
         return 1
     banner = (f"\nTrợ lý đã sẵn sàng. Mở trình duyệt: http://localhost:{web_port}\n"
+              f"Bảng điều khiển cán bộ: http://localhost:{web_port}/staff "
+              "(tài khoản: .venv/bin/python -m bot staff add TÊN --role admin)\n"
               f"Rasa REST (loopback only): http://127.0.0.1:{rasa_port}/webhooks/rest/webhook\n"
               "Nhấn Ctrl-C để dừng.")
     serve(banner=banner, on_stop=lambda: (stop(processes), print("Stopped.")),
