@@ -11,9 +11,7 @@ import sqlalchemy as sa
 
 from bot.analytics import db, recorder, review, scorecard
 from bot.analytics.masking import mask
-
-DAY1 = dt.datetime(2026, 11, 3, 9, 0, tzinfo=recorder.VIETNAM).timestamp()
-DAY2 = DAY1 + 86400
+from tests.staff_fixtures import seed_base, turn
 
 
 # The same tests on PostgreSQL: a throw-away server (tests/postgres.py; scripts/ci-deps.sh
@@ -54,12 +52,6 @@ def query(engine, statement):
     """Run one SELECT and return its result, fully read, on a connection that is closed."""
     with engine.connect() as conn:
         return conn.execute(statement).all()
-
-
-def turn(engine, sender, n, ts, **kw):
-    kw.setdefault("channel", "web")
-    kw.setdefault("intent", "ask_fee")
-    recorder.record_turn(sender, f"{sender}-{n}", started=ts, engine=engine, **kw)
 
 
 @pytest.mark.parametrize("text, kept", [
@@ -181,38 +173,8 @@ def test_review_groups_similar_wordings_and_marks(engine):
         review.mark([1], "delete", "canbo1", engine=engine)
 
 
-def seed(engine):
-    """Two days, three citizens, two channels; every expected figure below is counted by hand."""
-    # day 1, web citizen A: 3 answered (2 karaoke, 1 hdv), 1 greeting (other), rated 5
-    turn(engine, "web-A", 1, DAY1, intent="greet", outcome="other")
-    turn(engine, "web-A", 2, DAY1 + 10, outcome="answered", procedure="karaoke")
-    turn(engine, "web-A", 3, DAY1 + 20, outcome="answered", procedure="karaoke")
-    turn(engine, "web-A", 4, DAY1 + 30, outcome="answered", procedure="the-hdv-noi-dia")
-    # day 1, telegram citizen B: 1 fallback, 1 out of scope, 1 ambiguous, 1 lookup ok, rated 4
-    turn(engine, "tg-B", 1, DAY1 + 100, channel="telegram", intent="nlu_fallback", outcome="fallback", text="abc xyz")
-    turn(engine, "tg-B", 2, DAY1 + 110, channel="telegram", intent="out_of_scope", outcome="out_of_scope",
-         text="đăng ký kết hôn")
-    turn(engine, "tg-B", 3, DAY1 + 120, channel="telegram", outcome="ambiguous")
-    turn(engine, "tg-B", 4, DAY1 + 130, channel="telegram", intent="ask_dossier_status", outcome="answered",
-         event="lookup_ok")
-    # day 2, web citizen A again (a second conversation): a form delivered, one failed check, rated 2
-    turn(engine, "web-A", 5, DAY2, intent="request_form", outcome="other", procedure="karaoke", event="form_delivered")
-    turn(engine, "web-A", 6, DAY2 + 10, intent="inform_last_digits", outcome="other", event="lookup_failed_check")
-    with engine.begin() as conn:
-        for sender, ts, channel, kind, value, procedure in [
-            ("web-A", DAY1 + 40, "web", "helpful", 1, "karaoke"),
-            ("web-A", DAY1 + 41, "web", "helpful", 0, "the-hdv-noi-dia"),
-            ("web-A", DAY1 + 50, "web", "satisfaction", 5, None),
-            ("tg-B", DAY1 + 140, "telegram", "satisfaction", 4, None),
-            ("web-A", DAY2 + 20, "web", "satisfaction", 2, None),
-        ]:
-            conn.execute(db.feedback.insert().values(conversation=db.conversation_id(sender), ts=ts,
-                                                     day=recorder.local_day(ts), channel=channel, kind=kind,
-                                                     value=value, procedure=procedure))
-
-
 def test_scorecard_figures_on_a_seeded_data_set(engine, catalog):
-    seed(engine)
+    seed_base(engine)
     card = scorecard.compute(dt.date(2026, 11, 3), dt.date(2026, 11, 4), engine, catalog)
     assert (card.conversations, card.turns, card.questions) == (3, 10, 7)
     assert (card.answered, card.ambiguous, card.fallback, card.out_of_scope, card.other) == (4, 1, 1, 1, 3)
@@ -221,9 +183,9 @@ def test_scorecard_figures_on_a_seeded_data_set(engine, catalog):
     assert (card.ratings, card.satisfied) == (3, 2)
     assert card.satisfaction_share == pytest.approx(2 / 3) and card.satisfaction_mean == pytest.approx(11 / 3)
     assert card.scores == {1: 0, 2: 1, 3: 0, 4: 1, 5: 1}
-    assert [(p.procedure, p.count) for p in card.top_procedures] == [("karaoke", 2), ("the-hdv-noi-dia", 1)]
+    assert [(p.procedure, p.count) for p in card.top_procedures] == [("karaoke", 2), ("hdv-noi-dia", 1)]
     assert card.top_procedures[0].name == catalog.get("karaoke").short_name
-    assert {(h.procedure, h.up, h.down) for h in card.helpful} == {("karaoke", 1, 0), ("the-hdv-noi-dia", 0, 1)}
+    assert {(h.procedure, h.up, h.down) for h in card.helpful} == {("karaoke", 1, 0), ("hdv-noi-dia", 0, 1)}
     assert sorted((u.text, u.count) for u in card.top_unanswered) == [("abc xyz", 1), ("đăng ký kết hôn", 1)]
     assert [(c.channel, c.conversations, c.turns, c.answered, c.ratings) for c in card.channels] == [
         ("telegram", 1, 4, 1, 1), ("web", 2, 6, 3, 2)]

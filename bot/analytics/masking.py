@@ -1,6 +1,6 @@
 """Masking of personal data in citizens' messages before they are kept for the review queue.
 
-    mask("CCCD 001099012345, sđt 0912 345 678") == "CCCD [CCCD], sđt [SĐT]"
+    mask("CCCD 000000000000, sđt 0900 000 000") == "CCCD [CCCD], sđt [SĐT]"
 
 Dossier codes, e-mail addresses, phone numbers (as typed: spaces, dots, +84), 12-digit CCCD and
 9-digit CMND numbers, and any other run of 6 digits or more (an account, a date of birth typed

@@ -134,17 +134,23 @@ def _preview_page(request: web.Request, preview: Any, specs: list, values: dict[
 
 @staff_route(role="officer")
 async def preview_edit(request: web.Request) -> web.StreamResponse:
-    settings = request.app[SETTINGS_KEY]
-    procedure_id = request.match_info["id"]
     specs = catalog_edit.fields()
     values = submitted_values(request["staff_form"], specs)
+    preview = await _preview_of(request, values)
+    if isinstance(preview, web.Response):
+        return preview
+    return _preview_page(request, preview, specs, values, 200 if preview.ok else 422)
+
+
+async def _preview_of(request: web.Request, values: dict) -> "catalog_edit.Preview | web.Response":
+    """The preview of the submitted values for the procedure in the URL, or the error page."""
+    settings = request.app[SETTINGS_KEY]
     try:
-        preview = await asyncio.to_thread(catalog_edit.preview, procedure_id, values, settings.procedures)
+        return await asyncio.to_thread(catalog_edit.preview, request.match_info["id"], values, settings.procedures)
     except KeyError:
         return error_page(request, 404, texts.NOT_FOUND)
     except catalog_edit.UnreadableEntry:
         return error_page(request, 422, texts.ENTRY_UNREADABLE)
-    return _preview_page(request, preview, specs, values, 200 if preview.ok else 422)
 
 
 def _conflict(request: web.Request, procedure_id: str) -> web.Response:
@@ -159,12 +165,9 @@ async def save_edit(request: web.Request) -> web.StreamResponse:
     form = request["staff_form"]
     specs = catalog_edit.fields()
     values = submitted_values(form, specs)
-    try:
-        preview = await asyncio.to_thread(catalog_edit.preview, procedure_id, values, settings.procedures)
-    except KeyError:
-        return error_page(request, 404, texts.NOT_FOUND)
-    except catalog_edit.UnreadableEntry:
-        return error_page(request, 422, texts.ENTRY_UNREADABLE)
+    preview = await _preview_of(request, values)
+    if isinstance(preview, web.Response):
+        return preview
     shown = form.get("old_hash")
     if not isinstance(shown, str) or not hmac.compare_digest(old_hash(preview.old_text), shown):
         return _conflict(request, procedure_id)  # the file is no longer what the officer previewed
