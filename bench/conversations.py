@@ -28,7 +28,8 @@ sys.path.insert(0, str(ROOT))
 import requests  # noqa: E402
 import yaml  # noqa: E402
 
-from bot.launcher import start_servers, stop, wait_until_ready  # noqa: E402
+from bot.launcher import start_servers  # noqa: E402
+from bot.supervisor import Supervisor  # noqa: E402
 
 _TONES = (("oà", "òa"), ("oá", "óa"), ("oả", "ỏa"), ("oã", "õa"), ("oạ", "ọa"), ("uỳ", "ùy"), ("uý", "úy"),
           ("uỷ", "ủy"), ("uỹ", "ũy"), ("uỵ", "ụy"), ("oè", "òe"), ("oé", "óe"), ("oẻ", "ỏe"), ("oẽ", "õe"), ("oẹ", "ọe"))
@@ -80,6 +81,15 @@ def running_assistant(workdir: Path, dossiers: Path | None = DOSSIER_FIXTURE,
     """The action server and Rasa on free loopback ports, a fresh SQLite tracker store in
     `workdir`, a dossier store loaded from `dossiers` (made-up, fixed codes), a fresh lookup
     guard, form files and profiles under `workdir`; yields the REST webhook URL."""
+    with assistant_servers(workdir, dossiers, extra_env) as servers:
+        yield servers.services[1].health_url + "webhooks/rest/webhook"
+
+
+@contextmanager
+def assistant_servers(workdir: Path, dossiers: Path | None = DOSSIER_FIXTURE,
+                      extra_env: dict[str, str] | None = None, **supervision: float) -> Iterator[Supervisor]:
+    """As running_assistant, but yields the started Supervisor (services[0]: the action server,
+    services[1]: Rasa), for tests that stop, kill or restart the servers."""
     if not any((ROOT / "models").glob("*.tar.gz")):
         raise RuntimeError("No trained model in models/: run `make train`.")
     rasa_port, actions_port = free_port(), free_port()
@@ -99,12 +109,13 @@ def running_assistant(workdir: Path, dossiers: Path | None = DOSSIER_FIXTURE,
         from bot.dossiers.sqlite_source import SqliteSource
 
         SqliteSource(workdir / "dossiers.db").add_all(parse_records(read_records(dossiers)), replace=True)
-    processes = start_servers(rasa_port, actions_port, endpoints=str(endpoints), log_dir=workdir, extra_env=env)
+    servers = start_servers(rasa_port, actions_port, endpoints=str(endpoints), log_dir=workdir, extra_env=env,
+                            **supervision)
     try:
-        wait_until_ready(rasa_port, actions_port, processes)
-        yield f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook"
+        servers.wait_until_ready()
+        yield servers
     finally:
-        stop(processes)
+        servers.stop()
 
 
 def run_cases(url: str, cases: list[dict], verbose: bool = False) -> tuple[int, int, list[str]]:

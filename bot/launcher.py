@@ -10,14 +10,16 @@ prints where to chat and stops everything on Ctrl-C.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import requests
+import yaml
 
 from bot import paths
+from bot.supervisor import Service, Supervisor, say
 
 VAR = paths.ROOT / ".var"
 LOG_DIR = VAR / "log"
@@ -38,40 +40,42 @@ def _bin(name: str) -> str:
     return str(Path(sys.executable).with_name(name))
 
 
-def start_servers(rasa_port: int = 5005, actions_port: int = 5055, model: str = "models",
-                  endpoints: str = "endpoints.yml", log_dir: Path = LOG_DIR,
-                  extra_env: dict[str, str] | None = None) -> list[subprocess.Popen]:
-    """Start the action server and Rasa in the background; returns the processes."""
-    log_dir.mkdir(parents=True, exist_ok=True)
-    (VAR).mkdir(exist_ok=True)
+def endpoints_for(actions_port: int, source: Path = paths.ROOT / "endpoints.yml", run_dir: Path = VAR / "run") -> Path:
+    """`source` with the action server's URL on `actions_port` (endpoints.yml names 5055, which
+    `--actions-port` must be able to change); written to `run_dir`, returned."""
+    config = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+    config["action_endpoint"] = {**(config.get("action_endpoint") or {}),
+                                 "url": f"http://127.0.0.1:{actions_port}/webhook"}
+    run_dir.mkdir(parents=True, exist_ok=True)
+    target = run_dir / "endpoints.yml"
+    target.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return target
+
+
+def services(rasa_port: int = 5005, actions_port: int = 5055, model: str = "models",
+             endpoints: str | None = None, log_dir: Path = LOG_DIR,
+             extra_env: dict[str, str] | None = None) -> list[Service]:
+    """The action server and Rasa on loopback, in the order they start."""
+    endpoints = endpoints or str(endpoints_for(actions_port))
     env = {**rasa_env(), **(extra_env or {})}
-    actions = subprocess.Popen(
-        [_bin("rasa"), "run", "actions", "--actions", "actions", "--port", str(actions_port)],
-        cwd=paths.ROOT, env=env, stdout=open(log_dir / "actions.log", "ab"), stderr=subprocess.STDOUT,
-    )
-    rasa = subprocess.Popen(
-        [_bin("rasa"), "run", "--model", model, "--endpoints", endpoints, "--credentials", "credentials.yml",
-         "--interface", "127.0.0.1", "--port", str(rasa_port)],
-        cwd=paths.ROOT, env=env, stdout=open(log_dir / "rasa.log", "ab"), stderr=subprocess.STDOUT,
-    )
-    return [actions, rasa]
+    return [
+        Service("action server", [_bin("rasa"), "run", "actions", "--actions", "actions", "--port", str(actions_port)],
+                log_dir / "actions.log", f"http://127.0.0.1:{actions_port}/health", env, actions_port),
+        Service("Rasa", [_bin("rasa"), "run", "--model", model, "--endpoints", endpoints,
+                         "--credentials", "credentials.yml", "--interface", "127.0.0.1", "--port", str(rasa_port)],
+                log_dir / "rasa.log", f"http://127.0.0.1:{rasa_port}/", env, rasa_port),
+    ]
 
 
-def wait_until_ready(rasa_port: int, actions_port: int, processes: list[subprocess.Popen], timeout: float = 180) -> None:
-    """Block until Rasa answers a message and the action server is up, or raise RuntimeError."""
-    deadline = time.monotonic() + timeout
-    urls = [f"http://127.0.0.1:{actions_port}/health", f"http://127.0.0.1:{rasa_port}/"]
-    while time.monotonic() < deadline:
-        for p in processes:
-            if p.poll() is not None:
-                raise RuntimeError(f"{' '.join(map(str, p.args[:3]))} exited with code {p.returncode}")
-        try:
-            if all(requests.get(u, timeout=2).ok for u in urls):
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.5)
-    raise RuntimeError(f"servers not ready after {timeout:.0f} s")
+def start_servers(rasa_port: int = 5005, actions_port: int = 5055, model: str = "models",
+                  endpoints: str | None = None, log_dir: Path = LOG_DIR,
+                  extra_env: dict[str, str] | None = None, **supervision: float) -> Supervisor:
+    """Start the action server and Rasa in the background (RuntimeError if a port is taken)."""
+    VAR.mkdir(exist_ok=True)
+    sup = Supervisor(services(rasa_port, actions_port, model, endpoints, log_dir, extra_env), paths.ROOT,
+                     **supervision)
+    sup.start()
+    return sup
 
 
 def warm_up(rasa_port: int) -> None:
@@ -88,6 +92,8 @@ def warm_up(rasa_port: int) -> None:
 
 
 def stop(processes: list[subprocess.Popen]) -> None:
+    """End plain processes (benchmarks start their own); the assistant's are ended by
+    Supervisor.stop()."""
     for p in processes:
         if p.poll() is None:
             p.terminate()
@@ -143,7 +149,14 @@ def load_demo_dossiers() -> str | None:
 
 def run(web_port: int = 8080, rasa_port: int = 5005, actions_port: int = 5055) -> int:
     from bot.gateway import serve
+    from bot.supervisor import port_in_use
 
+    # SIGTERM (systemd, docker, kill) stops everything like Ctrl-C, also while starting.
+    signal.signal(signal.SIGTERM, _interrupt)
+    if port_in_use(web_port):
+        print(f"error: port {web_port} is already in use (is another assistant still running? stop it, "
+              "or choose another port with --web-port)", file=sys.stderr)
+        return 1
     purge_idle_conversations()
     hint = load_demo_dossiers()
     if hint:
@@ -152,24 +165,37 @@ def run(web_port: int = 8080, rasa_port: int = 5005, actions_port: int = 5055) -
     # Download links of filled-in forms point at the gateway, which serves /files/.
     public = os.environ.get("GATEWAY_PUBLIC_URL") or f"http://localhost:{web_port}"
     files_url = {"VHTTDL_FILES_BASE_URL": os.environ.get("VHTTDL_FILES_BASE_URL") or public}
-    processes = start_servers(rasa_port, actions_port, extra_env=files_url)
+    sup: Supervisor | None = None
     try:
-        wait_until_ready(rasa_port, actions_port, processes)
+        sup = start_servers(rasa_port, actions_port, extra_env=files_url)
+        sup.wait_until_ready()
         warm_up(rasa_port)
     except KeyboardInterrupt:
-        stop(processes)
+        if sup:
+            sup.stop()
         return 130
     except RuntimeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         for name in ("actions.log", "rasa.log"):
             print(f"--- last lines of .var/log/{name}\n{_tail(LOG_DIR / name)}", file=sys.stderr)
-        stop(processes)
+        if sup:
+            sup.stop()
         return 1
+    # From now on a crashed or hung server is restarted; if that keeps failing, stop everything.
+    sup.watch(on_give_up=lambda service: os.kill(os.getpid(), signal.SIGTERM))
     banner = (f"\nTrợ lý đã sẵn sàng. Mở trình duyệt: http://localhost:{web_port}\n"
               f"Bảng điều khiển cán bộ: http://localhost:{web_port}/staff "
               "(tài khoản: .venv/bin/python -m bot staff add TÊN --role admin)\n"
               f"Rasa REST (loopback only): http://127.0.0.1:{rasa_port}/webhooks/rest/webhook\n"
               "Nhấn Ctrl-C để dừng.")
-    serve(banner=banner, on_stop=lambda: (stop(processes), print("Stopped.")),
-          port=web_port, rasa_url=f"http://127.0.0.1:{rasa_port}")
+    serve(banner=banner, on_stop=lambda: (sup.stop(), say("stopped")),
+          port=web_port, rasa_url=f"http://127.0.0.1:{rasa_port}", actions_url=f"http://127.0.0.1:{actions_port}")
+    if sup.gave_up is not None:
+        print(f"error: the {sup.gave_up.name} could not be kept running; last lines of {sup.gave_up.log}:\n"
+              f"{_tail(sup.gave_up.log)}", file=sys.stderr)
+        return 1
     return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt

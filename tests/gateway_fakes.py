@@ -55,6 +55,8 @@ class FakeRasa:
             def do_GET(self) -> None:  # noqa: N802
                 if self.path == "/":
                     self._send(200, b"Hello from Rasa: 3.6.21", "text/plain")
+                elif self.path == "/health":  # as the action server answers it
+                    self._send(200, b'{"status": "ok"}', "application/json")
                 elif self.path == "/files/mau-01.pdf":
                     self._send(200, FORM_BYTES, "application/pdf")
                 else:

@@ -18,7 +18,7 @@ TEXTS = load_texts()
 
 def make_config(tmp_path, rasa_url, **overrides):
     return load_config(file=tmp_path / "none.yml", env={}, port=0, rasa_url=rasa_url, state_dir=tmp_path,
-                       allowed_origins=(SITE,), **overrides)
+                       allowed_origins=(SITE,), **{"actions_url": rasa_url, **overrides})
 
 
 @pytest.fixture(scope="module")
@@ -95,12 +95,45 @@ def test_rasa_down_gives_a_polite_answer(tmp_path):
         assert "tạm gián đoạn" in TEXTS.unavailable
         health = requests.get(gw.url + "/health")
         assert health.status_code == 503 and health.json()["rasa"] is False
+        assert health.json()["down"] == ["rasa", "actions"]
+        assert requests.get(gw.url + "/health/ready").status_code == 503
+        assert requests.get(gw.url + "/health/live").json() == {"status": "ok"}
 
 
-def test_health(url):
+def test_health(url, rasa):
     r = requests.get(url + "/health")
-    assert r.ok and r.json() == {"status": "ok", "rasa": True,
+    assert r.ok and r.json() == {"status": "ok", "down": [], "rasa": True, "rasa_replicas": {rasa.url: True},
+                                 "actions": True, "dossiers": None,
                                  "channels": {"web": True, "telegram": False, "zalo": False}}
+    assert requests.get(url + "/health/ready").ok and requests.get(url + "/health/live").ok
+
+
+def test_health_names_the_action_server_when_it_is_down(tmp_path, rasa):
+    with BackgroundGateway(make_config(tmp_path, rasa.url, actions_url="http://127.0.0.1:9")) as gw:
+        health = requests.get(gw.url + "/health")
+        assert health.status_code == 503 and health.json()["down"] == ["actions"]
+        assert health.json()["rasa"] is True and health.json()["status"] == "down"
+        assert requests.get(gw.url + "/health/ready").status_code == 503  # this replica cannot answer
+
+
+def test_health_checks_the_http_dossier_source(tmp_path, rasa, monkeypatch):
+    from bot.dossiers.api_server import make_server, serve_in_thread
+    from bot.dossiers.sqlite_source import SqliteSource
+
+    server = make_server(SqliteSource(tmp_path / "dossiers.db"), token="t0ken")
+    serve_in_thread(server)
+    monkeypatch.setenv("VHTTDL_DOSSIER_SOURCE", "http")
+    monkeypatch.setenv("VHTTDL_DOSSIER_API_URL", f"http://127.0.0.1:{server.server_address[1]}")
+    monkeypatch.setenv("VHTTDL_DOSSIER_API_TOKEN", "t0ken")
+    with BackgroundGateway(make_config(tmp_path, rasa.url)) as gw:
+        assert requests.get(gw.url + "/health").json()["dossiers"] is True
+        monkeypatch.setenv("VHTTDL_DOSSIER_API_TOKEN", "wrong")  # refused: as good as down
+        health = requests.get(gw.url + "/health")
+        assert health.status_code == 503 and health.json()["down"] == ["dossiers"]
+        # A one-stop system that is down does not take this gateway out of rotation.
+        assert requests.get(gw.url + "/health/ready").ok
+    server.shutdown()
+    server.server_close()
 
 
 def test_cors_preflight_for_an_allowed_origin(url):

@@ -36,14 +36,28 @@ MAX_KEPT = 500  # characters of a message kept for review
 
 def mask(text: str) -> str:
     """`text` with personal data replaced by labels, cut to MAX_KEPT characters."""
-    text = _CONTROL.sub(" ", text or "")
+    text = _labels(_CONTROL.sub(" ", text or ""), dates=True)
+    return " ".join(text.split())[:MAX_KEPT]
+
+
+def _labels(text: str, dates: bool) -> str:
     text = CODE_RE.sub("[mã hồ sơ]", text)
     text = _EMAIL.sub("[email]", text)
     text = _PHONE.sub("[SĐT]", text)
     text = _CCCD.sub("[CCCD]", text)
     text = _CMND.sub("[CMND]", text)
-    text = _DATE_WORDS.sub("[ngày]", text)
-    text = _DATE.sub("[ngày]", text)
-    text = _LONG_NUMBER.sub("[số]", text)
-    text = " ".join(text.split())
-    return text[:MAX_KEPT]
+    if dates:
+        text = _DATE_WORDS.sub("[ngày]", text)
+        text = _DATE.sub("[ngày]", text)
+    return _LONG_NUMBER.sub("[số]", text)
+
+
+MAX_LOG_LINE = 2000  # characters of one log line kept
+
+
+def mask_log_line(line: str) -> str:
+    """A line of a server's log with personal data replaced (dossier codes, e-mail, phone, CCCD,
+    CMND, long numbers), cut to MAX_LOG_LINE characters; ends with one newline. Rasa writes a
+    message that starts with "/" in full to its log, and a traceback may quote a message."""
+    text = _labels(_CONTROL.sub(" ", line.rstrip("\r\n")[:MAX_LOG_LINE * 2]), dates=False)
+    return text[:MAX_LOG_LINE] + "\n"

@@ -35,6 +35,7 @@ ENV_KEYS: dict[str, tuple[str, str]] = {
     "GATEWAY_IP_LIMIT_PER_MINUTE": ("gateway", "per_ip_per_minute"),
     "RASA_URL": ("gateway", "rasa_url"),
     "RASA_TIMEOUT": ("gateway", "rasa_timeout"),
+    "ACTIONS_URL": ("gateway", "actions_url"),
     "TELEGRAM_BOT_TOKEN": ("telegram", "token"),
     "TELEGRAM_MODE": ("telegram", "mode"),
     "TELEGRAM_WEBHOOK_URL": ("telegram", "webhook_url"),
@@ -82,8 +83,9 @@ class ZaloConfig:
 class GatewayConfig:
     host: str = "127.0.0.1"
     port: int = 8080
-    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_url: str = "http://127.0.0.1:5005"  # several Rasa replicas: comma-separated
     rasa_timeout: float = 30.0
+    actions_url: str = "http://127.0.0.1:5055"  # the action server, for /health ("" : not checked)
     public_url: str = ""  # how citizens reach this gateway; base for relative file links
     allowed_origins: tuple[str, ...] = ()  # other sites allowed to embed the web widget
     state_dir: Path = paths.ROOT / ".var"
@@ -193,6 +195,7 @@ def load_config(file: Path | None = None, env: Mapping[str, str] | None = None, 
         port=_number(gw, "port", GatewayConfig.port, int),
         rasa_url=str(gw.get("rasa_url") or GatewayConfig.rasa_url).rstrip("/"),
         rasa_timeout=_number(gw, "rasa_timeout", GatewayConfig.rasa_timeout),
+        actions_url=str(gw.get("actions_url", GatewayConfig.actions_url) or "").rstrip("/"),
         public_url=str(gw.get("public_url") or "").rstrip("/"),
         allowed_origins=_as_origins(gw.get("allowed_origins")),
         state_dir=paths.ROOT / Path(gw.get("state_dir") or GatewayConfig.state_dir),  # relative: to the repo

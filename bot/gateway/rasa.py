@@ -7,6 +7,7 @@ with the polite "tạm gián đoạn" text instead of an error.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from typing import Any
 
@@ -23,11 +24,18 @@ class RasaUnavailable(Exception):
 
 
 class RasaClient:
-    """One aiohttp session per gateway process; create and close it inside the event loop."""
+    """One aiohttp session per gateway process; create and close it inside the event loop.
+
+    `base_url` may list several Rasa replicas, comma-separated (a scaled-out deployment sharing
+    a PostgreSQL tracker store and a Redis lock store, docs/deploy.md). Each conversation goes to
+    the replica its sender id hashes to, so that its messages usually meet no lock; when that
+    replica cannot be reached (refused, or the connection dropped before an answer), the message
+    goes to the next one, and the conversation continues there from the shared tracker store.
+    """
 
     def __init__(self, base_url: str, timeout: float = 30.0) -> None:
-        self.webhook = base_url.rstrip("/") + "/webhooks/rest/webhook"
-        self.base_url = base_url.rstrip("/")
+        self.base_urls = [u.strip().rstrip("/") for u in base_url.split(",") if u.strip()] or [base_url]
+        self.base_url = self.base_urls[0]
         self.timeout = aiohttp.ClientTimeout(total=timeout, connect=min(5.0, timeout))
         self._session: aiohttp.ClientSession | None = None
 
@@ -48,28 +56,45 @@ class RasaClient:
         assert self._session is not None
         metadata = {"channel": channel, **({"client": client} if client else {})}
         body = {"sender": sender, "message": message[:MAX_MESSAGE], "metadata": metadata}
-        try:
-            async with self._session.post(self.webhook, json=body, timeout=self.timeout) as r:
-                if r.status != 200:
-                    raise RasaUnavailable(f"HTTP {r.status}")
-                data = await r.json(content_type=None)
-        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
-            # The message text is never logged: citizens may type ID or phone numbers.
-            log.warning("Rasa unavailable (%s: %s)", type(exc).__name__, exc)
-            raise RasaUnavailable(str(exc)) from exc
-        if not isinstance(data, list):
-            raise RasaUnavailable("answer is not a list")
-        return data
+        problem: Exception = RasaUnavailable("no replica")
+        for base in self.replicas_for(sender):
+            try:
+                async with self._session.post(base + "/webhooks/rest/webhook", json=body, timeout=self.timeout) as r:
+                    if r.status != 200:
+                        raise RasaUnavailable(f"HTTP {r.status}")
+                    data = await r.json(content_type=None)
+            except (aiohttp.ClientConnectorError, aiohttp.ServerDisconnectedError) as exc:
+                # Not reached, or gone before answering: the turn was not stored; try the next replica.
+                log.warning("Rasa replica %s unavailable (%s)", base, type(exc).__name__)
+                problem = exc
+                continue
+            except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+                # The message text is never logged: citizens may type ID or phone numbers.
+                log.warning("Rasa unavailable (%s: %s)", type(exc).__name__, exc)
+                raise RasaUnavailable(str(exc)) from exc
+            if not isinstance(data, list):
+                raise RasaUnavailable("answer is not a list")
+            return data
+        raise RasaUnavailable(str(problem)) from problem
+
+    def replicas_for(self, sender: str) -> list[str]:
+        """The replicas in the order this conversation tries them: its own first."""
+        first = int(hashlib.sha256(sender.encode()).hexdigest()[:8], 16) % len(self.base_urls)
+        return self.base_urls[first:] + self.base_urls[:first]
 
     async def ask(self, sender: str, message: str, channel: str, client: str | None = None) -> list[Reply]:
         """The assistant's replies to `message` in conversation `sender`."""
         return parse_rasa(await self.raw(sender, message, channel, client))
 
     async def healthy(self) -> bool:
+        """True if at least one replica answers."""
         await self.start()
         assert self._session is not None
-        try:
-            async with self._session.get(self.base_url + "/", timeout=aiohttp.ClientTimeout(total=2)) as r:
-                return r.status == 200
-        except (aiohttp.ClientError, asyncio.TimeoutError):
-            return False
+        for base in self.base_urls:
+            try:
+                async with self._session.get(base + "/", timeout=aiohttp.ClientTimeout(total=2)) as r:
+                    if r.status == 200:
+                        return True
+            except (aiohttp.ClientError, asyncio.TimeoutError):
+                pass
+        return False

@@ -14,7 +14,7 @@ from typing import Callable
 
 from aiohttp import web
 
-from bot.gateway import files
+from bot.gateway import files, health
 from bot.gateway import web as web_channel
 from bot.gateway.config import GatewayConfig, load_config
 from bot.gateway.core import Core
@@ -28,6 +28,7 @@ def create_app(config: GatewayConfig) -> web.Application:
     core = Core.create(config)
     app[web_channel.CORE_KEY] = core
     web_channel.setup(app)
+    health.setup(app)
     channels: dict[str, Callable[[], bool]] = {"web": lambda: True, "telegram": lambda: False, "zalo": lambda: False}
     if config.telegram is not None:
         from bot.gateway import telegram

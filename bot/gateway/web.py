@@ -5,7 +5,7 @@
          -> 400 {"error": "bad request"}   413 (body over 16 KiB)   403 (origin not allowed)
          -> 429 [{"text": "<polite Vietnamese>"}]  with Retry-After (per-sender / per-IP limits)
     OPTIONS /api/chat   CORS preflight for the allowed origins (sites that embed the widget)
-    GET /health         {"status": "ok"|"degraded", "rasa": bool, "channels": {...}}
+    GET /health...      see bot/gateway/health.py
     GET /, GET /<file>  bot/web/index.html (demo page) and the other files of bot/web/
 """
 from __future__ import annotations
@@ -121,14 +121,6 @@ async def chat(request: web.Request) -> web.Response:
     return _json([r.to_web() for r in replies])
 
 
-async def health(request: web.Request) -> web.Response:
-    core = request.app[CORE_KEY]
-    rasa_ok = await core.rasa.healthy()
-    channels = {name: bool(is_on()) for name, is_on in request.app[CHANNELS_KEY].items()}
-    return _json({"status": "ok" if rasa_ok else "degraded", "rasa": rasa_ok, "channels": channels},
-                 200 if rasa_ok else 503)
-
-
 async def static(request: web.Request) -> web.StreamResponse:
     core = request.app[CORE_KEY]
     name = request.match_info.get("path") or "index.html"
@@ -147,7 +139,6 @@ def setup(app: web.Application) -> None:
     app.middlewares.append(security_headers)
     app.router.add_post("/api/chat", chat)
     app.router.add_route("OPTIONS", "/api/chat", preflight)
-    app.router.add_get("/health", health)
 
 
 def setup_static(app: web.Application) -> None:
