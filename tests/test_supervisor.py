@@ -172,3 +172,37 @@ def test_actions_port_reaches_rasa_through_the_endpoints_file(tmp_path):
     actions, rasa = services(6005, 6055, endpoints=str(written), log_dir=tmp_path)
     assert actions.argv[-2:] == ["--port", "6055"] and actions.health_url == "http://127.0.0.1:6055/health"
     assert rasa.argv[rasa.argv.index("--endpoints") + 1] == str(written)
+
+
+def test_the_gateway_finishes_turns_in_flight_on_sigterm(tmp_path):
+    """SIGTERM (systemd, docker) while a citizen waits: the answer still arrives, then the gateway
+    exits 0 with its SQLite file closed (no WAL file left behind)."""
+    import subprocess
+
+    from tests.gateway_fakes import FakeRasa
+
+    rasa = FakeRasa()
+    rasa.delay = 2.0
+    port = free_port()
+    env = {**os.environ, "GATEWAY_PORT": str(port), "RASA_URL": rasa.url, "ACTIONS_URL": rasa.url,
+           "GATEWAY_STATE_DIR": str(tmp_path), "VHTTDL_CHANNELS_FILE": str(tmp_path / "none.yml"),
+           "CONSOLE_DB_URL": f"sqlite:///{tmp_path / 'console.db'}"}
+    gateway = subprocess.Popen([sys.executable, "-m", "bot", "gateway"], cwd=Path(__file__).parents[1], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        assert wait_for(lambda: port_in_use(port), 30)
+        answer: list[requests.Response] = []
+        asking = threading.Thread(target=lambda: answer.append(requests.post(
+            url + "/api/chat", json={"sender": "sigterm-test-1", "message": "chào"}, timeout=30)))
+        asking.start()
+        assert wait_for(lambda: rasa.received, 10)  # the turn is in flight
+        gateway.send_signal(signal.SIGTERM)
+        asking.join(30)
+        assert answer and answer[0].status_code == 200 and answer[0].json()[0]["text"] == "Đã nhận: chào"
+        assert gateway.wait(30) == 0
+        assert not (tmp_path / "gateway.db-wal").exists()
+    finally:
+        if gateway.poll() is None:
+            gateway.kill()
+        rasa.close()
