@@ -209,7 +209,8 @@ def _gateway(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """Every command and its options (also checked against the service definitions in deploy/)."""
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -265,12 +266,15 @@ def main(argv: list[str] | None = None) -> int:
     gateway = sub.add_parser("gateway", help="start only the channel gateway (web widget, Telegram, Zalo OA)")
     gateway.add_argument("--port", type=int, help="default 8080, or GATEWAY_PORT / channels.local.yml")
     gateway.add_argument("--host", help="default 127.0.0.1; 0.0.0.0 to accept other machines")
-    gateway.add_argument("--rasa-url", help="default http://127.0.0.1:5005")
+    gateway.add_argument("--rasa-url", help="default http://127.0.0.1:5005; several replicas: comma-separated")
     gateway.set_defaults(func=_gateway)
 
     from bot.staff.cli import register as staff_commands
 
     staff_commands(sub)  # python -m bot staff add/list/disable/enable/unlock/password
+    return parser
 
-    args = parser.parse_args(argv)
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     return args.func(args)
