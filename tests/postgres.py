@@ -32,7 +32,8 @@ def _free_port() -> int:
 
 
 @contextmanager
-def temporary_postgres() -> Iterator[str]:
+def temporary_postgres(fsync: bool = False) -> Iterator[str]:
+    """`fsync`: durable writes, as in production (the scale-out test); tests go faster without."""
     bin_dir = server_binaries()
     if bin_dir is None:
         raise RuntimeError("PostgreSQL server binaries not found (Debian package postgresql; scripts/ci-deps.sh)")
@@ -48,7 +49,8 @@ def temporary_postgres() -> Iterator[str]:
         subprocess.run([*as_user, os.path.join(bin_dir, "initdb"), "-D", data, "-A", "trust", "-U", "postgres",
                         "--no-sync"], check=True, capture_output=True)
         subprocess.run([*pg_ctl, "-w", "-l", os.path.join(data, "server.log"), "-o",
-                        f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off", "start"],
+                        f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync={'on' if fsync else 'off'} "
+                        "-c max_connections=200", "start"],
                        check=True, capture_output=True, timeout=60)
         url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
         _wait(url)

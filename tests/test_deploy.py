@@ -65,7 +65,8 @@ def test_compose_restarts_and_checks_every_service():
     project_command(services["gateway"]["command"][3:])
     env_names = {line.split("=")[0] for line in (DEPLOY / "vhttdl.env.example").read_text().splitlines()
                  if line and not line.startswith("#")}
-    production = (ROOT / "endpoints.production.yml").read_text(encoding="utf-8")
+    production = "\n".join(line.split("#")[0] for line in
+                           (ROOT / "endpoints.production.yml").read_text(encoding="utf-8").splitlines())
     import re
 
     assert set(re.findall(r"\$\{(\w+)\}", production)) <= env_names
@@ -95,3 +96,21 @@ def test_healthcheck_script_tells_live_from_dead(tmp_path):
             assert "ok    gateway" in bad.stdout
     finally:
         rasa.close()
+
+
+def test_production_endpoints_take_their_values_from_the_environment(monkeypatch):
+    """Read by Rasa's own reader: it replaces ${VAR} only in unquoted values (a quoted "${DB_HOST}"
+    reached PostgreSQL as a host name, and Rasa fell back to keeping conversations in memory)."""
+    from rasa.core.utils import AvailableEndpoints
+
+    values = {"ACTION_SERVER_URL": "http://actions:5055/webhook", "DB_HOST": "db.internal", "DB_PORT": "5432",
+              "DB_NAME": "vhttdl", "DB_USER": "vhttdl", "DB_PASSWORD": "pw", "REDIS_HOST": "redis.internal",
+              "REDIS_PORT": "6379", "REDIS_PASSWORD": ""}
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    endpoints = AvailableEndpoints.read_endpoints(str(ROOT / "endpoints.production.yml"))
+    assert endpoints.action.url == "http://actions:5055/webhook"
+    tracker = endpoints.tracker_store
+    assert tracker.url == "db.internal" and tracker.kwargs["db"] == "vhttdl" and tracker.kwargs["password"] == "pw"
+    assert str(tracker.kwargs["port"]) == "5432" and tracker.kwargs["username"] == "vhttdl"
+    assert endpoints.lock_store.url == "redis.internal" and str(endpoints.lock_store.kwargs["port"]) == "6379"

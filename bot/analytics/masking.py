@@ -53,11 +53,14 @@ def _labels(text: str, dates: bool) -> str:
 
 
 MAX_LOG_LINE = 2000  # characters of one log line kept
+_LOG_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,6})?")
 
 
 def mask_log_line(line: str) -> str:
     """A line of a server's log with personal data replaced (dossier codes, e-mail, phone, CCCD,
     CMND, long numbers), cut to MAX_LOG_LINE characters; ends with one newline. Rasa writes a
     message that starts with "/" in full to its log, and a traceback may quote a message."""
-    text = _labels(_CONTROL.sub(" ", line.rstrip("\r\n")[:MAX_LOG_LINE * 2]), dates=False)
-    return text[:MAX_LOG_LINE] + "\n"
+    line = _CONTROL.sub(" ", line.rstrip("\r\n")[:MAX_LOG_LINE * 2])
+    stamp = _LOG_TIME.match(line)  # the logger's own time is not personal data
+    head = stamp.group(0) if stamp else ""
+    return (head + _labels(line[len(head):], dates=False))[:MAX_LOG_LINE] + "\n"
