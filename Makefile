@@ -15,12 +15,13 @@ NLU_SOURCES := $(wildcard data/nlu/*.yml)
 TRAINING_INPUTS := config.yml domain.yml $(NLU_SOURCES) $(wildcard data/rules/*.yml data/stories/*.yml) \
                    data/lexicon.yml bot/nlu/components.py data/nlu/generated/.stamp
 
-.PHONY: help setup nlu train run test bench lock clean
+.PHONY: help setup nlu train run test bench scale-test lock clean
 
 help:
 	@echo "make run    set up and start the assistant (chat page on http://localhost:8080)"
 	@echo "make test   set up and run all checks and tests"
 	@echo "make bench  run the benchmarks and update docs/benchmarks.md"
+	@echo "make scale-test  two Rasa replicas on PostgreSQL + Redis, one killed under load (docs/reliability.md)"
 
 setup:
 	@scripts/setup.sh
@@ -51,6 +52,10 @@ test: train
 
 bench: train
 	$(PY) bench/run_all.py
+
+# Opt-in (installs postgresql and redis-server from Debian when missing; root or sudo).
+scale-test: train
+	scripts/scale-test.sh
 
 # Re-pin every package after changing requirements*.txt.
 lock: setup

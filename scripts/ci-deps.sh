@@ -5,9 +5,10 @@
 #   fonts-noto-core Vietnamese glyphs for the widget screenshot (scripts/widget_screenshot.py)
 #   postgresql      a throw-away server for the staff console store's PostgreSQL tests
 #                   (tests/postgres.py, tests/test_analytics.py); never started as a service
+#   redis-server    a throw-away Redis for the lock store's tests (tests/redis_server.py)
 set -euo pipefail
 
-packages=(chromium fonts-noto-core postgresql)
+packages=(chromium fonts-noto-core postgresql redis-server)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -63,8 +63,9 @@ class RasaClient:
                     if r.status != 200:
                         raise RasaUnavailable(f"HTTP {r.status}")
                     data = await r.json(content_type=None)
-            except (aiohttp.ClientConnectorError, aiohttp.ServerDisconnectedError) as exc:
-                # Not reached, or gone before answering: the turn was not stored; try the next replica.
+            except (aiohttp.ClientOSError, aiohttp.ServerDisconnectedError) as exc:
+                # Refused, reset or gone before answering (a replica that died: Rasa stores a turn
+                # only when it has finished it), so the turn goes to the next replica.
                 log.warning("Rasa replica %s unavailable (%s)", base, type(exc).__name__)
                 problem = exc
                 continue
