@@ -164,3 +164,19 @@ def test_launcher_ports_second_instance_and_sigterm(tmp_path):
     finally:
         if first.poll() is None:
             first.kill()
+
+
+def test_personal_data_typed_as_rasa_payload_never_reaches_the_logs(stack):
+    """Rasa logs a message that starts with "/" in full (and its REST channel logs the text of a
+    failed turn); the launcher's log pump masks it before it is written."""
+    servers, url = stack
+    cccd, phone = "079201001234", "0987654321"  # made up
+    chat(url, "reliability-log-1", f'/inform{{"cccd": "{cccd}", "phone": "{phone}"}}')
+    chat(url, "reliability-log-1", f"/{cccd} {phone}")
+    time.sleep(1)  # the pump writes as the server prints
+    logs = " ".join(s.log.read_text(encoding="utf-8") for s in servers.services)
+    assert "[CCCD]" in logs  # Rasa did write the message, masked
+    for service in servers.services:
+        text = service.log.read_text(encoding="utf-8")
+        assert cccd not in text and phone not in text, service.log
+        assert service.log.stat().st_mode & 0o077 == 0
