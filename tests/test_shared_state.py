@@ -239,6 +239,12 @@ def test_sqlite_files_and_their_wal_files_are_private(tmp_path, rasa):
     (tmp_path / "profiles.db-wal").chmod(0o644)
     store = ProfileStore(restored)
     store.save(CCCD, PROFILE, consent=True)
+    from bot.storage import database  # the dossier store's and the form downloads' files
+
+    sqlite3.connect(tmp_path / "dossiers.db").close()
+    (tmp_path / "dossiers.db").chmod(0o644)
+    with database(tmp_path / "dossiers.db") as db:
+        db["t"].insert({"x": 1})
     guard = LookupGuard(tmp_path / "guard.db")
     guard.record_failure("CODE-1", "s")
     RateLimiter(tmp_path / "gateway.db", {"sender": 1}).allow("sender", "x")
@@ -250,6 +256,7 @@ def test_sqlite_files_and_their_wal_files_are_private(tmp_path, rasa):
     # While a process has a file open, its -wal and -shm files exist (the last one to close it
     # removes them): keep a reader on each.
     readers = [sqlite3.connect(tmp_path / name) for name in ("profiles.db", "guard.db", "gateway.db", "zalo.db")]
+    assert _mode(tmp_path / "dossiers.db") == 0o600
     try:
         for reader in readers:
             reader.execute("SELECT count(*) FROM sqlite_master").fetchone()
