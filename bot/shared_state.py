@@ -87,14 +87,16 @@ def _sqlite_begin(conn) -> None:  # noqa: ANN001
 
 def engine(url: str, metadata: sa.MetaData | None = None) -> sa.engine.Engine:
     """The engine (a connection pool) for `url`, made once per process; `metadata`'s tables are
-    created on first use."""
+    created on first use. Its errors never show the statement's values (a CCCD, a token): they
+    end up in logged tracebacks."""
     with _lock:
         eng = _engines.get(url)
         if eng is None:
             file = sqlite_file(url)
             if file is not None:
                 make_private(file)
-                eng = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, future=True)
+                eng = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, future=True,
+                                       hide_parameters=True)
                 sa.event.listen(eng, "connect", _sqlite_connect(file))
                 sa.event.listen(eng, "begin", _sqlite_begin)
             else:
@@ -102,7 +104,8 @@ def engine(url: str, metadata: sa.MetaData | None = None) -> sa.engine.Engine:
                 parsed = sa.engine.make_url(url)
                 psycopg2 = (parsed.get_backend_name(), parsed.get_driver_name()) == ("postgresql", "psycopg2")
                 args = {"connect_timeout": 5} if psycopg2 else {}
-                eng = sa.create_engine(url, pool_pre_ping=True, pool_timeout=5, connect_args=args, future=True)
+                eng = sa.create_engine(url, pool_pre_ping=True, pool_timeout=5, connect_args=args, future=True,
+                                       hide_parameters=True)
             _engines[url] = eng
         if metadata is not None and (url, id(metadata)) not in _ready:
             metadata.create_all(eng)

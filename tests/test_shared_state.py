@@ -221,6 +221,29 @@ def test_the_gateway_uses_the_shared_database(monkeypatch, tmp_path, postgres_ur
         shared_state.dispose(postgres_url)
 
 
+# --- the database down ------------------------------------------------------------------
+
+def test_a_database_that_does_not_answer(caplog):
+    down = "postgresql://postgres@127.0.0.1:9/none"  # nothing listens there
+    limiter = RateLimiter(down, {"sender": 1})  # the gateway still starts...
+    assert limiter.allow("sender", "web-secret-sender") and "rate limits not checked" in caplog.text  # ...and answers
+    store = ProfileStore(down)
+    with pytest.raises(sa.exc.OperationalError):
+        store.recognise(CCCD, {"phone": "0912345678"})  # the action answers with its error message
+    shared_state.dispose(down)
+
+
+def test_database_errors_never_show_the_values(tmp_path):
+    # Their text ends up in logged tracebacks (the actions log exc_info): no CCCD in it.
+    store = ProfileStore(tmp_path / "p.db")
+    store.save(CCCD, PROFILE, consent=True)
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE profiles")
+    with pytest.raises(sa.exc.OperationalError) as error:
+        store.get(CCCD)
+    assert "no such table" in str(error.value) and CCCD not in str(error.value)
+
+
 # --- file modes ---------------------------------------------------------------------------
 
 def _mode(path) -> int:

@@ -64,8 +64,11 @@ class ProfileStore:
     def __init__(self, path: Path | str | None = None, guard: LookupGuard | None = None):
         self.url = shared_state.as_url(path or default_path())
         self.path = shared_state.sqlite_file(self.url)
-        self.engine = shared_state.engine(self.url, metadata)
         self.guard = guard or LookupGuard(self.url)
+
+    @property
+    def engine(self) -> sa.engine.Engine:
+        return shared_state.engine(self.url, metadata)  # made (and the table created) on first use
 
     def save(self, cccd: str, values: Mapping[str, Any], consent: bool, may_update: bool = False) -> bool:
         """Remember `values` (profile key -> value) for this CCCD. Without consent nothing is

@@ -8,17 +8,22 @@ are not, so a flood neither grows the log nor keeps the key blocked longer than 
 
 Keys are stored as truncated SHA-256 hashes: no sender id or IP address is kept in clear. The log
 is in the gateway's database (bot/shared_state.py): `state_dir/gateway.db` on one machine, or
-the PostgreSQL of `VHTTDL_SHARED_DB_URL` for every replica.
+the PostgreSQL of `VHTTDL_SHARED_DB_URL` for every replica. When that database does not answer,
+requests are let through (and a warning logged): the limits protect the service, an outage of
+theirs must not stop it.
 """
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from pathlib import Path
 
 import sqlalchemy as sa
 
 from bot import shared_state
+
+log = logging.getLogger(__name__)
 
 WINDOW = 60  # seconds
 
@@ -40,7 +45,6 @@ class RateLimiter:
         self.limits = limits
         self.window = window
         self.url = shared_state.as_url(path)
-        self._engine = shared_state.engine(self.url, metadata)
         self._last_cleanup = 0.0
 
     def allow(self, scope: str, key: str, now: float | None = None) -> bool:
@@ -56,8 +60,16 @@ class RateLimiter:
             return "ok"
         now = time.time() if now is None else now
         digest = hashlib.sha256(f"{scope}:{key}".encode()).hexdigest()[:24]
+        try:
+            return self._verdict(scope, digest, limit, now)
+        except sa.exc.SQLAlchemyError as exc:  # the shared database is down: answer the citizen anyway
+            log.warning("rate limits not checked (%s)", type(exc).__name__)
+            return "ok"
+
+    def _verdict(self, scope: str, digest: str, limit: int, now: float) -> str:
         allowed = sa.case((hits.c.allowed, 1), else_=0)
-        with shared_state.transaction(self._engine, f"rate:{scope}:{digest}") as conn:
+        eng = shared_state.engine(self.url, metadata)  # made (and the table created) on first use
+        with shared_state.transaction(eng, f"rate:{scope}:{digest}") as conn:
             n, last_ok, last_refusal = conn.execute(
                 sa.select(sa.func.coalesce(sa.func.sum(allowed), 0),
                           sa.func.max(sa.case((hits.c.allowed, hits.c.at))),
