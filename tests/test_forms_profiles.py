@@ -149,3 +149,19 @@ def test_a_recognised_citizen_sees_masked_values_only(tmp_path):
     assert "nhận ra bạn" in seen and "N… (điền sẵn, đã ẩn bớt)" in seen
     for secret in ("Nguyễn Thị Hường", "NGUYỄN THỊ HƯỜNG", "Lê Lợi"):
         assert secret not in seen
+
+
+def test_a_strangers_tries_do_not_keep_the_owner_from_deleting(tmp_path, dialogue):
+    from bot.forms.delivery import FileStore
+    from bot.forms.intake import FormDesk
+
+    profiles = ProfileStore(tmp_path / "p.db")
+    profiles.save(CCCD, PROFILE, consent=True)
+    desk = FormDesk(dialogue, FileStore(tmp_path / "files"), profiles)
+    for i in range(5):  # a stranger tries phones in forms: the CCCD's tries are stopped...
+        assert profiles.recognise(CCCD, {"phone": f"09870000{i:02d}"}) is None
+    assert profiles.recognise(CCCD, {"phone": "0912345678"}) is None
+    replies = {desk.forget(f"xoá thông tin của tôi {CCCD} 09870000{i:02d}").messages[0]["text"] for i in range(3)}
+    replies.add(desk.forget(f"xoá thông tin của tôi {CCCD} 0912 345 678").messages[0]["text"])
+    assert profiles.get(CCCD) is None  # ...but the owner's deletion is not
+    assert len(replies) == 1  # the same answer every time

@@ -17,8 +17,9 @@ is handed back only when the caller also proves a second fact (birth date or pho
 against one CCCD are limited like the dossier lookup's second check (bot/dossiers/guard.py, rule
 CCCD: 5 failed tries within 15 minutes or 10 within 24 hours stop recognition of that CCCD for a
 while); a failed try counts the same whether a profile exists or not, and a stopped recognition
-looks like no match. `delete(cccd)` removes everything ("xoá thông tin của tôi"). This module
-never logs: values are personal data.
+looks like no match. `forget(cccd, proof)` removes everything ("xoá thông tin của tôi" with the
+stored phone), even while tries are stopped; `delete(cccd)` without proof. Values shown in the
+chat after a match are masked (`mask_shown`). This module never logs: values are personal data.
 """
 from __future__ import annotations
 
@@ -113,6 +114,14 @@ class ProfileStore:
             return profile
         self.guard.record_target_failure("cccd", cccd)
         return None
+
+    def forget(self, cccd: str, proof: Mapping[str, Any]) -> bool:
+        """Delete the profile if the proof matches ("xoá thông tin của tôi <CCCD> <phone>"). Not
+        stopped by the limit on tries, so a stranger's wrong tries cannot keep the owner from
+        deleting, and not counted: its caller answers the same whatever happened, so it tells
+        nothing to someone who tries phones with it."""
+        profile = self.get(cccd)
+        return bool(profile and _proves(profile, proof)) and self.delete(cccd)
 
     def delete(self, cccd: str) -> bool:
         """Forget everything stored for this CCCD; True if there was something."""
