@@ -4,12 +4,15 @@ trying phone numbers against a stored profile (bot/forms/profiles.py).
 Failed checks are counted per guessing party and per target; a lock is kept on the key whose
 count ran over, so it stops that party, not everyone:
 
-| Counted per | Locks after | For | Who is stopped |
-|---|---|---|---|
-| sender (any code) | 5 within 15 min | 15 min, doubling for each new lock within a day (30, 60 ... 24 h) | that conversation |
-| sender (any code) | 10 within 24 h | 24 h | that conversation |
-| client (any code) | 10 within 15 min / 20 within 24 h | as above | every sender from that client |
-| code | 30 within 24 h, however many parties | 24 h, doubling for each new lock within a week (up to 7 days) | everyone, owner included (the reply gives the hotline) |
+- per sender, over all codes: 5 failures within 15 minutes lock it for 15 minutes, each new lock
+  within a day of the previous one twice as long (30, 60 ... up to 24 h); 10 failures within
+  24 hours lock it for 24 hours. Stops that conversation.
+- per client, over all codes: the same with 10 and 20. Stops every sender from that address.
+- per code: 30 failures within 24 hours, from any number of parties, lock it for 24 hours, each
+  new lock within a week twice as long (up to 7 days). Stops everyone, the owner included (the
+  reply gives the hotline).
+- per CCCD (tries of a phone or birth date against a profile): as per sender. Stops recognition
+  of that CCCD, silently (bot/forms/profiles.py).
 
 - The client is the gateway's keyed hash of the browser's address; the gateway sends it only when
   the address is the citizen's own (not that of a reverse proxy it does not trust, which every
@@ -25,8 +28,8 @@ count ran over, so it stops that party, not everyone:
 
 State is in the shared database (bot/shared_state.py: `VHTTDL_GUARD_DB`, a path or URL, else
 `VHTTDL_SHARED_DB_URL`, else `.var/dossier_guard.db`), not process memory, so it survives
-restarts and holds for every worker and replica. Keys are stored hashed: the database never holds
-a code, a CCCD or a sender id.
+restarts and holds for every worker and replica. Keys are stored hashed (SHA-256): the database
+never holds a code, a CCCD or a sender id in clear.
 """
 from __future__ import annotations
 
