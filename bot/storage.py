@@ -10,15 +10,15 @@ from typing import Iterator
 
 import sqlite_utils
 
+from bot.shared_state import make_private
+
 
 @contextmanager
 def database(path: Path | str, timeout: float = 10) -> Iterator[sqlite_utils.Database]:
     """A sqlite-utils Database on `path` (created with its folder if missing); commits when the
     block ends without an exception, always closes."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        path.touch(mode=0o600)  # profiles and dossiers hold personal data: owner only
+    make_private(path)  # dossiers and form downloads hold personal data: owner only, side files too
     db = sqlite_utils.Database(sqlite3.connect(path, timeout=timeout, check_same_thread=False))
     try:
         yield db

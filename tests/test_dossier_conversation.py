@@ -81,15 +81,41 @@ def test_status_question_without_code_asks_for_it(desk):
     assert "Giấy tiếp nhận" in text(say(desk, "tra cứu hồ sơ"))
 
 
-def test_five_failures_lock_the_code_even_for_the_right_digits(desk):
+def test_a_strangers_failures_do_not_lock_the_owner_out(desk):
+    # Regression: 5 wrong tries by anyone locked the code, so the owner with the right digits too.
     for i in range(4):
-        assert "chưa khớp" in text(say(desk, "0000", sender=f"stranger-{i}", code=CODE))
-    assert "tạm khóa" in text(say(desk, "0000", sender="stranger-4", code=CODE))
-    locked = say(desk, "5678", sender="owner", code=CODE)
+        assert "chưa khớp" in text(say(desk, "0000", sender="stranger", code=CODE))
+    assert "tạm khóa" in text(say(desk, "0000", sender="stranger", code=CODE))
+    locked = say(desk, "5678", sender="stranger", code=CODE)  # the guessing party is stopped...
     assert "tạm khóa" in text(locked) and "Đang xử lý" not in text(locked)
     assert "0200 123 4567" in text(locked)  # the hotline
-    # Other dossiers are not affected.
-    assert "Yêu cầu bổ sung" in text(say(desk, f"{SUPPLEMENT} 4321", sender="owner-2"))
+    assert "Đang xử lý" in text(say(desk, "5678", sender="owner", code=CODE))  # ...the owner is not
+
+
+def test_a_browser_inventing_senders_is_stopped_but_not_the_owner(desk):
+    def web(text_, sender, client, code=CODE):
+        return text(desk.respond(DossierTurn(text=text_, sender=sender, pending_code=code, client=client)))
+
+    for i in range(9):
+        assert "chưa khớp" in web("0000", f"web-{i}", "ip-hash-stranger")
+    assert "tạm khóa" in web("0000", "web-9", "ip-hash-stranger")
+    assert "tạm khóa" in web("5678", "web-new", "ip-hash-stranger")
+    assert "Đang xử lý" in web("5678", "web-owner", "ip-hash-owner")
+
+
+def test_many_strangers_lock_the_code_for_everyone_at_the_daily_cap(store, tmp_path, answerer):
+    desk, now = _clocked_desk(store, tmp_path, answerer)
+    for i in range(29):  # 29 parties, one wrong try each: no party is locked, neither is the code
+        assert "chưa khớp" in text(say(desk, f"{i:04d}", sender=f"s{i}", code=CODE))
+    assert "tạm khóa" in text(say(desk, "0029", sender="s29", code=CODE))  # the 30th of the day
+    locked = text(say(desk, "5678", sender="owner", code=CODE))
+    assert "khoảng 1440 phút" in locked and "0200 123 4567" in locked
+    assert "Yêu cầu bổ sung" in text(say(desk, f"{SUPPLEMENT} 4321", sender="owner-2"))  # other codes are not
+    now[0] += 24 * 3600 + 1
+    assert "Đang xử lý" in text(say(desk, "5678", sender="owner", code=CODE))
+    for i in range(30):  # the next lock within a week lasts twice as long
+        say(desk, f"{i:04d}", sender=f"t{i}", code=CODE)
+    assert "khoảng 2880 phút" in text(say(desk, "5678", sender="owner", code=CODE))
 
 
 def test_five_failures_lock_the_sender_across_codes(desk):
@@ -134,18 +160,26 @@ def test_ten_failures_in_a_day_lock_for_a_day(store, tmp_path, answerer):
 def test_slow_guessing_is_capped_too(store, tmp_path, answerer):
     desk, now = _clocked_desk(store, tmp_path, answerer)
     for i in range(9):  # one guess every 20 minutes never trips the 15-minute rule...
-        assert "chưa khớp" in text(say(desk, f"000{i}", sender=f"s{i}", code=CODE))
+        assert "chưa khớp" in text(say(desk, f"000{i}", sender="patient", code=CODE))
         now[0] += 20 * 60
-    assert "tạm khóa" in text(say(desk, "0009", sender="s9", code=CODE))  # ...but the 10th of the day does
+    assert "tạm khóa" in text(say(desk, "0009", sender="patient", code=CODE))  # ...but the 10th of the day does
 
 
 def test_clients_are_limited_across_senders(store, tmp_path, answerer):
     desk, _ = _clocked_desk(store, tmp_path, answerer)
-    for i in range(5):  # one browser inventing a new sender id for every guess
+    for i in range(10):  # one browser inventing a new sender id for every guess
         desk.respond(DossierTurn(text="0000", sender=f"web-{i}", pending_code=f"000.00.15.H30-261102-00{20 + i}",
                                  client="ip-hash-1"))
     locked = desk.respond(DossierTurn(text=f"{SUPPLEMENT} 4321", sender="web-new", client="ip-hash-1"))
     assert "tạm khóa" in text(locked)
+
+
+def test_a_client_shared_by_a_few_citizens_takes_more_than_one_senders_typos(store, tmp_path, answerer):
+    desk, _ = _clocked_desk(store, tmp_path, answerer)  # e.g. a mobile network's address
+    for i in range(5):
+        desk.respond(DossierTurn(text="0000", sender="web-typos", pending_code=CODE, client="ip-shared"))
+    ok = desk.respond(DossierTurn(text=f"{SUPPLEMENT} 4321", sender="web-neighbour", client="ip-shared"))
+    assert "Yêu cầu bổ sung" in text(ok)
 
 
 def test_supplement_request_lists_items_and_how_to_send_them(desk):

@@ -120,17 +120,32 @@ def test_long_texts_are_split_without_losing_words():
 
 # --- rate limiter ------------------------------------------------------------------------------
 
-def test_rate_limits_count_per_window(tmp_path):
+def test_rate_limits_count_within_the_last_minute(tmp_path):
     limiter = RateLimiter(tmp_path / "g.db", {"sender": 2, "ip": 0})
     assert [limiter.allow("sender", "a", now=60.0) for _ in range(3)] == [True, True, False]
     assert limiter.allow("sender", "b", now=60.0)  # another key
-    assert limiter.allow("sender", "a", now=120.0)  # the next minute
+    assert limiter.allow("sender", "a", now=120.0)  # a minute later
     assert all(limiter.allow("ip", "1.2.3.4", now=60.0) for _ in range(100))  # 0 = unlimited
 
 
 def test_chat_apps_are_told_once_then_dropped(tmp_path):
     limiter = RateLimiter(tmp_path / "g.db", {"zalo": 1})
     assert [limiter.verdict("zalo", "u", now=0.0) for _ in range(4)] == ["ok", "refuse", "drop", "drop"]
+    # Someone who keeps writing is let through again once a minute, not blocked for good.
+    assert [limiter.verdict("zalo", "u", now=t) for t in (30.0, 60.5, 70.0, 121.0)] == ["drop", "ok", "refuse", "ok"]
+
+
+def test_no_minute_holds_more_than_the_limit(tmp_path):
+    # Regression: fixed windows let 30 messages through at the end of one minute and 30 more at
+    # the start of the next: 60 in 2.7 s.
+    limiter = RateLimiter(tmp_path / "g.db", {"sender": 30})
+    times = [58.0 + i * 0.09 for i in range(60)]  # 60 messages within 5.4 s, across a minute mark
+    allowed = [t for t in times if limiter.allow("sender", "web-x", now=t)]
+    assert len(allowed) == 30
+    later = [t for t in (118.0 + i * 0.5 for i in range(40)) if limiter.allow("sender", "web-x", now=t)]
+    stamps = allowed + later
+    assert max(sum(s <= t < s + 60 for t in stamps) for s in stamps) <= 30  # any 60 s span
+    assert later  # and the sender gets through again after a minute
 
 
 def test_counters_are_shared_between_processes_and_hashed(tmp_path):
@@ -145,7 +160,7 @@ def test_old_windows_are_cleaned_up(tmp_path):
     limiter = RateLimiter(tmp_path / "g.db", {"sender": 5})
     for minute in range(10):
         limiter.allow("sender", "a", now=minute * 60.0)
-    rows = sqlite3.connect(tmp_path / "g.db").execute("SELECT COUNT(*) FROM rate_hits").fetchone()[0]
+    rows = sqlite3.connect(tmp_path / "g.db").execute("SELECT COUNT(*) FROM rate_log").fetchone()[0]
     assert rows <= 2
 
 

@@ -2,8 +2,8 @@
 accounts and sessions, the review queue's marks and the audit log.
 
 One SQLAlchemy Core schema for both back-ends: a SQLite file by default (`.var/console.db`),
-PostgreSQL for a scaled-out deployment (`CONSOLE_DB_URL=postgresql://user:pass@host/db`, see
-docs/staff.md). The action server writes turns and ratings, the gateway's staff pages read them;
+PostgreSQL for a scaled-out deployment (`CONSOLE_DB_URL=postgresql://user:pass@host/db`, or the
+one `VHTTDL_SHARED_DB_URL` of bot/shared_state.py; see docs/staff.md). The action server writes turns and ratings, the gateway's staff pages read them;
 neither keeps any of it in process memory.
 
     from bot.analytics import db
@@ -104,8 +104,9 @@ _lock = threading.Lock()
 
 
 def url() -> str:
-    """The console database: CONSOLE_DB_URL, else the SQLite file under .var/."""
-    return os.environ.get("CONSOLE_DB_URL") or DEFAULT_URL
+    """The console database: CONSOLE_DB_URL, else the database every replica shares
+    (VHTTDL_SHARED_DB_URL, bot/shared_state.py), else the SQLite file under .var/."""
+    return os.environ.get("CONSOLE_DB_URL") or os.environ.get("VHTTDL_SHARED_DB_URL") or DEFAULT_URL
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - SQLAlchemy's event signature

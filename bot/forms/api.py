@@ -104,8 +104,8 @@ def deliver(state: Mapping[str, Any], *, files: FileStore, profiles: ProfileStor
     lines = [t["ready"], t["link"].format(label=t["pdf_label"], url=urls[0]),
              t["link"].format(label=t["docx_label"], url=urls[1]),
              t["expires"].format(time=expires.strftime("%H:%M"), date=expires.strftime("%d/%m/%Y"))]
-    if state.get("consent") and not saved:
-        lines.append(t["not_saved"])
+    # Nothing tells whether it was saved: "not saved" would say that this CCCD has a profile
+    # (the consent answer said when one is updated).
     return Delivery([{"text": "\n".join(lines)}, {"text": checklist.as_text()}], stored, urls, checklist, saved)
 
 

@@ -151,6 +151,5 @@ class FormDesk:
         phone = check_phone(p.group(0)) if p else None
         if not cccd or not phone or not phone.ok:
             return FormOutcome([{"text": load_texts()["profile"]["ask_cccd"]}])
-        if self.profiles.recognise(cccd, {"phone": phone.value}):
-            self.profiles.delete(cccd)
+        self.profiles.forget(cccd, {"phone": phone.value})
         return FormOutcome([{"text": load_texts()["profile"]["deleted"]}])

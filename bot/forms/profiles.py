@@ -1,8 +1,8 @@
 """The citizen profile: what a consenting citizen told us, so a returning citizen types nothing
 already known ("công dân không viết").
 
-Stored with sqlite-utils in one SQLite file (default `.var/profiles.db`, or the path given, or
-$VHTTDL_PROFILES_DB). Schema, table `profiles`:
+Stored in the shared database (bot/shared_state.py): `$VHTTDL_PROFILES_DB` (a path or URL), else
+`$VHTTDL_SHARED_DB_URL`, else the SQLite file `.var/profiles.db` (mode 0600). Table `profiles`:
 
     cccd        TEXT PRIMARY KEY   12-digit citizen identity number (the key the citizen gives)
     data        TEXT               JSON object: profile key -> normalised value, e.g.
@@ -13,30 +13,44 @@ $VHTTDL_PROFILES_DB). Schema, table `profiles`:
 
 Rules: nothing is written without explicit consent (`save(..., consent=True)`); a stored profile
 is handed back only when the caller also proves a second fact (birth date or phone) that matches
-(`recognise`), so knowing someone's CCCD number alone reveals nothing; `delete(cccd)` removes
-everything ("xoá thông tin của tôi"). This module never logs: values are personal data.
+(`recognise`), so knowing someone's CCCD number alone reveals nothing. Tries of a second fact
+against one CCCD are limited like the dossier lookup's second check (bot/dossiers/guard.py, rule
+CCCD: 5 failed tries within 15 minutes or 10 within 24 hours stop recognition of that CCCD for a
+while); a failed try counts the same whether a profile exists or not, and a stopped recognition
+looks like no match. `forget(cccd, proof)` removes everything ("xoá thông tin của tôi" with the
+stored phone), even while tries are stopped; `delete(cccd)` without proof. Values shown in the
+chat after a match are masked (`mask_shown`). This module never logs: values are personal data.
 """
 from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 from pathlib import Path
 from typing import Any, Mapping
 
-import sqlite_utils
+import sqlalchemy as sa
 
-from bot import paths
-from bot.storage import database
+from bot import paths, shared_state
+from bot.dossiers.guard import LookupGuard
 
-TABLE = "profiles"
 PROOF_KEYS = ("birth_date", "phone")
 _CCCD_RE = re.compile(r"^\d{12}$")
 
+metadata = sa.MetaData()
+profiles = sa.Table(
+    "profiles", metadata,
+    sa.Column("cccd", sa.String(12), primary_key=True),
+    sa.Column("data", sa.Text, nullable=False),
+    sa.Column("consent_at", sa.String(32)),
+    sa.Column("updated_at", sa.String(32)),
+)
+TABLE = profiles.name
 
-def default_path() -> Path:
-    return Path(os.environ.get("VHTTDL_PROFILES_DB", paths.ROOT / ".var" / "profiles.db"))
+
+def default_path() -> str:
+    """VHTTDL_PROFILES_DB, else VHTTDL_SHARED_DB_URL, else .var/profiles.db."""
+    return shared_state.location(paths.ROOT / ".var" / "profiles.db", "VHTTDL_PROFILES_DB")
 
 
 def _now() -> str:
@@ -44,18 +58,18 @@ def _now() -> str:
 
 
 class ProfileStore:
-    """Profiles keyed by CCCD in a SQLite file. Each call opens its own connection, so one store
-    can be shared by threads and several processes can use the same file."""
+    """Profiles keyed by CCCD. Each call runs in its own short transaction, so one store can be
+    shared by threads, and processes or replicas can share the database. `guard` limits tries
+    (by default its tables live in the same database)."""
 
-    def __init__(self, path: Path | str | None = None):
-        self.path = Path(path) if path else default_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._db() as db:
-            db[TABLE].create({"cccd": str, "data": str, "consent_at": str, "updated_at": str}, pk="cccd",
-                             if_not_exists=True)
+    def __init__(self, path: Path | str | None = None, guard: LookupGuard | None = None):
+        self.url = shared_state.as_url(path or default_path())
+        self.path = shared_state.sqlite_file(self.url)
+        self.guard = guard or LookupGuard(self.url)
 
-    def _db(self):
-        return database(self.path)
+    @property
+    def engine(self) -> sa.engine.Engine:
+        return shared_state.engine(self.url, metadata)  # made (and the table created) on first use
 
     def save(self, cccd: str, values: Mapping[str, Any], consent: bool, may_update: bool = False) -> bool:
         """Remember `values` (profile key -> value) for this CCCD. Without consent nothing is
@@ -65,19 +79,16 @@ class ProfileStore:
         if not consent or not _CCCD_RE.match(cccd or ""):
             return False
         data = {k: v for k, v in values.items() if v not in (None, "")}
-        with self._db() as db:
-            table = db[TABLE]
-            try:
-                stored = json.loads(table.get(cccd)["data"])
-            except sqlite_utils.db.NotFoundError:
-                stored = None
-            if stored is not None:
+        with shared_state.transaction(self.engine, f"profile:{cccd}") as conn:
+            row = conn.execute(sa.select(profiles.c.data).where(profiles.c.cccd == cccd)).first()
+            if row is not None:
                 if not may_update:
                     return False
-                data = {**stored, **data}
+                data = {**json.loads(row.data), **data}
             now = _now()
-            table.upsert({"cccd": cccd, "data": json.dumps(data, ensure_ascii=False), "consent_at": now,
-                          "updated_at": now}, pk="cccd")
+            values = {"data": json.dumps(data, ensure_ascii=False), "consent_at": now, "updated_at": now}
+            conn.execute(shared_state.insert(conn, profiles).values(cccd=cccd, **values)
+                         .on_conflict_do_update(index_elements=[profiles.c.cccd], set_=values))
         return True
 
     def get(self, cccd: str) -> dict[str, Any] | None:
@@ -85,33 +96,63 @@ class ProfileStore:
         themselves); a conversation should use `recognise`."""
         if not _CCCD_RE.match(cccd or ""):
             return None
-        with self._db() as db:
-            try:
-                return json.loads(db[TABLE].get(cccd)["data"])
-            except sqlite_utils.db.NotFoundError:
-                return None
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(profiles.c.data).where(profiles.c.cccd == cccd)).first()
+        return json.loads(row.data) if row else None
 
     def recognise(self, cccd: str, proof: Mapping[str, Any]) -> dict[str, Any] | None:
         """The profile, only if the proof matches: the phone when one is stored (a birth date
-        alone is guessable, the CCCD holds the birth year), and every other proof given."""
+        alone is guessable, the CCCD holds the birth year), and every other proof given. A
+        failed try is counted against the CCCD (whether a profile exists or not); while the
+        CCCD's tries are stopped, nothing matches."""
+        if not _CCCD_RE.match(cccd or "") or not any(k in proof for k in PROOF_KEYS):
+            return None
+        if self.guard.target_locked("cccd", cccd):
+            return None
         profile = self.get(cccd)
-        if not profile:
-            return None
-        matched = [k for k in PROOF_KEYS if k in proof and k in profile]
-        if "phone" in profile and "phone" not in matched:
-            return None
-        if matched and all(str(proof[k]) == str(profile[k]) for k in matched):
+        if profile and _proves(profile, proof):
             return profile
+        self.guard.record_target_failure("cccd", cccd)
         return None
+
+    def forget(self, cccd: str, proof: Mapping[str, Any]) -> bool:
+        """Delete the profile if the proof matches ("xoá thông tin của tôi <CCCD> <phone>"). Not
+        stopped by the limit on tries, so a stranger's wrong tries cannot keep the owner from
+        deleting, and not counted: its caller answers the same whatever happened, so it tells
+        nothing to someone who tries phones with it."""
+        profile = self.get(cccd)
+        return bool(profile and _proves(profile, proof)) and self.delete(cccd)
 
     def delete(self, cccd: str) -> bool:
         """Forget everything stored for this CCCD; True if there was something."""
         if not _CCCD_RE.match(cccd or ""):
             return False
-        with self._db() as db:
-            cursor = db.execute(f"DELETE FROM [{TABLE}] WHERE cccd = ?", [cccd])
-            return cursor.rowcount > 0
+        with shared_state.transaction(self.engine, f"profile:{cccd}") as conn:
+            return conn.execute(profiles.delete().where(profiles.c.cccd == cccd)).rowcount > 0
 
     def count(self) -> int:
-        with self._db() as db:
-            return db[TABLE].count
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(sa.func.count()).select_from(profiles)).scalar()
+
+
+def mask_shown(text: str) -> str:
+    """A value as the chat may show it once it came from a stored profile: the first letter of a
+    text ("Nguyễn Thị Hường" -> "N…"), the last 3 digits of a number or date
+    ("0912 345 678" -> "•••• ••• 678", "15/03/1990" -> "••/••/•990")."""
+    if any(c.isalpha() for c in text):
+        return text[:1] + "…"
+    digits = sum(c.isdigit() for c in text)
+    out, seen = [], 0
+    for c in text:
+        if c.isdigit():
+            seen += 1
+            c = c if seen > digits - 3 else "•"
+        out.append(c)
+    return "".join(out)
+
+
+def _proves(profile: Mapping[str, Any], proof: Mapping[str, Any]) -> bool:
+    matched = [k for k in PROOF_KEYS if k in proof and k in profile]
+    if "phone" in profile and "phone" not in matched:
+        return False
+    return bool(matched) and all(str(proof[k]) == str(profile[k]) for k in matched)

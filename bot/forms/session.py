@@ -35,7 +35,7 @@ from rapidfuzz import fuzz
 from bot import paths
 from bot.department import load_department
 from bot.forms import fields as F
-from bot.forms.profiles import PROOF_KEYS  # a stored profile is reused only if these match
+from bot.forms.profiles import PROOF_KEYS, mask_shown  # a stored profile is reused only if these match
 from bot.forms.templates import FieldSpec, FormView, load_templates, load_texts
 from bot.lexicon import load_lexicon
 from bot.text import clean_input, fold, normalize
@@ -125,8 +125,8 @@ def _question(form: FormView, spec: FieldSpec, current: Any = None) -> dict[str,
         buttons = [(o, o) for o in spec.options]
     else:
         text += "\n" + _t("example_hint", example=spec.example)
-    if current not in (None, ""):
-        text += "\n" + _t("current_value", value=F.display(spec, current))
+    if current not in (None, ""):  # as shown in the summary (_shown)
+        text += "\n" + _t("current_value", value=current)
     if not spec.required:
         buttons.append((_t("buttons.skip"), _t("buttons.skip")))
     return _msg(text, buttons)
@@ -229,10 +229,18 @@ def summary(form: FormView, state: Mapping[str, Any]) -> str:
     lines = [_t("summary_title", form=form.name)]
     for i, spec in enumerate((f for f in form.fields if f.key not in form.variant.fixed), 1):
         value = state["values"].get(spec.key)
-        shown = F.display(spec, value) if value not in (None, "") else _t("summary_blank")
+        shown = _shown(spec, value, state) if value not in (None, "") else _t("summary_blank")
         lines.append(_t("summary_item", number=i, label=full_label(form, spec), value=shown))
     lines.append(_t("summary_question"))
     return "\n".join(lines)
+
+
+def _shown(spec: FieldSpec, value: Any, state: Mapping[str, Any]) -> str:
+    """A value as shown in the chat: filled in from a stored profile, only masked (the whole
+    profile is printed on the form, never echoed to whoever proved the CCCD and phone)."""
+    if spec.key in state["prefilled"]:
+        return mask_shown(F.display(spec, value)) + _t("prefilled_marker")
+    return F.display(spec, value)
 
 
 def _confirm_message(form: FormView, state: Mapping[str, Any]) -> dict[str, Any]:
@@ -365,7 +373,8 @@ def reprompt(state: Mapping[str, Any]) -> list[dict[str, Any]]:
         return []
     form = view(state)
     if state["phase"] == "filling" and state.get("asking"):
-        return [_question(form, form.field(state["asking"]), state["values"].get(state["asking"]))]
+        spec, value = form.field(state["asking"]), state["values"].get(state["asking"])
+        return [_question(form, spec, _shown(spec, value, state) if value not in (None, "") else None)]
     if state["phase"] == "confirming":
         return [_confirm_message(form, state)]
     if state["phase"] == "consent":
@@ -436,11 +445,16 @@ def _correction(form: FormView, state: dict[str, Any], text: str, today: dt.date
         check = F.check_field(spec, value, state["values"], today, _after_label(form, spec))
         if check.ok:
             state["values"][spec.key] = check.value
+            if spec.key in state["prefilled"]:
+                state["prefilled"].remove(spec.key)
             return _advance(form, state, [_msg(_t("saved_correction", label=spec.label))])
         messages.append(_msg(check.error))
     current = state["values"].pop(spec.key, None)
+    shown = _shown(spec, current, state) if current not in (None, "") else None
+    if spec.key in state["prefilled"]:
+        state["prefilled"].remove(spec.key)  # the citizen types it again: shown as typed from now on
     state.update(phase="filling", asking=spec.key)
-    return Turn(state, messages + [_question(form, spec, current)])
+    return Turn(state, messages + [_question(form, spec, shown)])
 
 
 def _after_label(form: FormView, spec: FieldSpec) -> str | None:

@@ -9,6 +9,7 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot import shared_state
 from bot.gateway.config import GatewayConfig
 from bot.gateway.messages import Reply
 from bot.gateway.ratelimit import RateLimiter
@@ -30,8 +31,9 @@ class Core:
     def create(cls, config: GatewayConfig) -> "Core":
         limits = {"ip": config.per_ip_per_minute, "sender": config.per_sender_per_minute,
                   "telegram": config.per_sender_per_minute, "zalo": config.per_sender_per_minute}
-        return cls(config, load_texts(), RasaClient(config.rasa_url, config.rasa_timeout),
-                   RateLimiter(config.state_dir / "gateway.db", limits), _client_key(config.state_dir / "client.key"))
+        limiter = RateLimiter(shared_state.location(config.state_dir / "gateway.db"), limits)
+        return cls(config, load_texts(), RasaClient(config.rasa_url, config.rasa_timeout), limiter,
+                   _client_key(config.state_dir / "client.key"))
 
     def client_id(self, ip: str) -> str:
         """A keyed hash of a client address, passed to Rasa so the actions' guessing limits hold

@@ -10,6 +10,7 @@
 """
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import mimetypes
@@ -28,6 +29,7 @@ SENDER_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 # The demo page loads widget.js/widget.css from this server and talks only to it.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'")
+FORWARDING_HEADERS = ("X-Forwarded-For", "Forwarded", "X-Real-IP")
 CORE_KEY = web.AppKey("core", Core)
 # Channel name -> "is it serving now?" (filled in by server.create_app).
 CHANNELS_KEY = web.AppKey("channels", dict)
@@ -47,6 +49,19 @@ def client_ip(request: web.Request, trust_forwarded_for: bool) -> str:
         if forwarded:
             return forwarded[-1]
     return request.remote or "unknown"
+
+
+def client_is_own(request: web.Request, trust_forwarded_for: bool) -> bool:
+    """Whether client_ip is the citizen's own address: not when a reverse proxy on our network,
+    which we were not told to trust, forwards the request (then it is the proxy's address, the
+    same for everyone, and a lookup lock on it would stop every citizen: bot/dossiers/guard.py).
+    A forwarding header from a public address changes nothing: anyone can send one."""
+    if trust_forwarded_for or not any(h in request.headers for h in FORWARDING_HEADERS):
+        return True
+    try:
+        return ipaddress.ip_address(request.remote or "").is_global
+    except ValueError:
+        return False
 
 
 def _json(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
@@ -117,7 +132,8 @@ async def chat(request: web.Request) -> web.Response:
         return _json([{"text": core.texts.rate_limited}], 429, {"Retry-After": "60"})
     # The browser chooses its sender id; the (hashed) address lets the actions' guessing limits
     # hold across invented ids.
-    replies = await core.converse(rasa_sender(sender), message, "web", core.client_id(ip))
+    own = client_is_own(request, core.config.trust_x_forwarded_for)
+    replies = await core.converse(rasa_sender(sender), message, "web", core.client_id(ip) if own else None)
     return _json([r.to_web() for r in replies])
 
 

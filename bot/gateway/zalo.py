@@ -28,6 +28,7 @@ from typing import Any
 import requests
 from aiohttp import web
 
+from bot import shared_state
 from bot.gateway.config import ZaloConfig
 from bot.gateway.core import Core
 from bot.gateway.messages import Reply, absolute_url, split_text
@@ -107,7 +108,7 @@ class ZaloChannel:
         self.core = core
         self.config = config
         self.session = requests.Session()
-        self.tokens = TokenStore(core.config.state_dir / "zalo.db", config, self.session)
+        self.tokens = TokenStore(shared_state.location(core.config.state_dir / "zalo.db"), config, self.session)
         self.client = ZaloClient(config, self.tokens, self.session)
         self.seen = SeenEvents(core.config.state_dir / "gateway.db")
         self._tasks: set[asyncio.Task] = set()

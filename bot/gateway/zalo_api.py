@@ -4,25 +4,26 @@ Token rules (Zalo OA Open API v3, see docs/channels.md for sources):
 - `POST {oauth_base}/v4/oa/access_token`, header `secret_key: <app secret>`, form fields
   `refresh_token`, `app_id`, `grant_type=refresh_token` -> `access_token`, `refresh_token`,
   `expires_in` (seconds, sent as a string).
-- A refresh token works ONCE. The new pair is written in the same SQLite transaction that read
-  the old one (BEGIN IMMEDIATE also serialises refreshes between gateway processes), and a failed
-  refresh rolls back, so the old refresh token is never lost.
+- A refresh token works ONCE. The new pair is written in the same transaction that read the old
+  one, which no other gateway process runs at the same time (SQLite: BEGIN IMMEDIATE;
+  PostgreSQL: an advisory lock, see bot/shared_state.py), and a failed refresh rolls back, so the
+  old refresh token is never lost.
 - Tokens are never logged and never put in exception messages.
 """
 from __future__ import annotations
 
 import hashlib
 import logging
-import sqlite3
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import requests
+import sqlalchemy as sa
 
+from bot import shared_state
 from bot.gateway.config import ZaloConfig
-from bot.gateway.store import connect
 
 log = logging.getLogger(__name__)
 
@@ -50,53 +51,62 @@ def _fingerprint(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class TokenStore:
-    """The OA's current access/refresh token pair in SQLite (one row per app id)."""
+tokens_table = sa.Table(
+    "zalo_tokens", sa.MetaData(),
+    sa.Column("app_id", sa.String(64), primary_key=True),
+    sa.Column("access_token", sa.Text),
+    sa.Column("refresh_token", sa.Text),
+    sa.Column("expires_at", sa.Float),
+    sa.Column("seed", sa.String(64)),  # SHA-256 of the refresh token from the settings
+    sa.Column("updated", sa.Float),
+)
 
-    def __init__(self, path: Path, config: ZaloConfig, session: requests.Session) -> None:
+
+class TokenStore:
+    """The OA's current access/refresh token pair, one row per app id, in the gateway's database
+    (bot/shared_state.py: `path` is the SQLite file or a URL; PostgreSQL lets every replica run
+    the Zalo channel)."""
+
+    def __init__(self, path: Path | str, config: ZaloConfig, session: requests.Session) -> None:
         self.path = path
         self.config = config
         self.session = session
-        self._lock = threading.Lock()  # one refresh at a time in this process (SQLite: across processes)
-        conn = self._connect()
-        try:
-            conn.execute("CREATE TABLE IF NOT EXISTS zalo_tokens (app_id TEXT PRIMARY KEY, access_token TEXT, "
-                         "refresh_token TEXT, expires_at REAL, seed TEXT, updated REAL)")
+        self._lock = threading.Lock()  # one refresh at a time in this process (the database: across processes)
+        self._engine = shared_state.engine(shared_state.as_url(path), tokens_table.metadata)
+        with self._transaction() as conn:
             self._seed(conn)
-        finally:
-            conn.close()
 
-    def _connect(self) -> sqlite3.Connection:
-        return connect(self.path)  # one connection per call: safe from any thread
+    def _transaction(self):
+        """A transaction no other process runs at once for this app (refreshes are serialised)."""
+        return shared_state.transaction(self._engine, f"zalo-token:{self.config.app_id}")
 
-    def _seed(self, conn: sqlite3.Connection) -> None:
+    def _seed(self, conn: sa.engine.Connection) -> None:
         """Store the refresh token from the settings unless that very token was stored before
         (then the rotated pair in the database is newer). A new token in the settings (the OA
         was authorised again) replaces the stored pair."""
         seed = _fingerprint(self.config.refresh_token)
-        row = conn.execute("SELECT seed FROM zalo_tokens WHERE app_id = ?", (self.config.app_id,)).fetchone()
-        if row and row[0] == seed:
+        stored = conn.execute(sa.select(tokens_table.c.seed).where(tokens_table.c.app_id == self.config.app_id)).first()
+        if stored and stored[0] == seed:
             return
         expires = time.time() + SEED_ACCESS_LIFETIME if self.config.access_token else 0.0
-        conn.execute("INSERT OR REPLACE INTO zalo_tokens VALUES (?, ?, ?, ?, ?, ?)",
-                     (self.config.app_id, self.config.access_token, self.config.refresh_token, expires, seed,
-                      time.time()))
+        values = {"access_token": self.config.access_token, "refresh_token": self.config.refresh_token,
+                  "expires_at": expires, "seed": seed, "updated": time.time()}
+        conn.execute(shared_state.insert(conn, tokens_table).values(app_id=self.config.app_id, **values)
+                     .on_conflict_do_update(index_elements=[tokens_table.c.app_id], set_=values))
         log.info("Zalo OA: stored the refresh token from the settings")
 
-    def _row(self, conn: sqlite3.Connection) -> tuple[str, str, float]:
-        row = conn.execute("SELECT access_token, refresh_token, expires_at FROM zalo_tokens WHERE app_id = ?",
-                           (self.config.app_id,)).fetchone()
+    def _row(self, conn: sa.engine.Connection) -> tuple[str, str, float]:
+        row = conn.execute(sa.select(tokens_table.c.access_token, tokens_table.c.refresh_token,
+                                     tokens_table.c.expires_at)
+                           .where(tokens_table.c.app_id == self.config.app_id)).first()
         if row is None:
             raise TokenRefreshError("no Zalo tokens stored")
         return row[0] or "", row[1] or "", float(row[2] or 0)
 
     def stored(self) -> tuple[str, str, float]:
         """(access token, refresh token, expiry time) as stored now."""
-        conn = self._connect()
-        try:
+        with self._engine.connect() as conn:
             return self._row(conn)
-        finally:
-            conn.close()
 
     def access_token(self) -> str:
         """A valid access token, refreshed first when it is missing or about to expire."""
@@ -107,26 +117,16 @@ class TokenStore:
 
     def refresh(self, stale: str = "") -> str:
         """Exchange the stored refresh token for a new pair, unless another thread or process
-        already replaced `stale` with a token that is still valid; returns the access token."""
-        with self._lock:
-            conn = self._connect()
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                access, refresh_token, expires_at = self._row(conn)
-                if access and access != stale and expires_at - EARLY_REFRESH > time.time():
-                    conn.execute("COMMIT")
-                    return access
-                new_access, new_refresh, lifetime = self._call_refresh(refresh_token)
-                conn.execute("UPDATE zalo_tokens SET access_token = ?, refresh_token = ?, expires_at = ?, updated = ? "
-                             "WHERE app_id = ?", (new_access, new_refresh, time.time() + lifetime, time.time(),
-                                                  self.config.app_id))
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-            finally:
-                conn.close()
+        already replaced `stale` with a token that is still valid; returns the access token.
+        A failed call raises and rolls back: the stored refresh token is kept."""
+        with self._lock, self._transaction() as conn:
+            access, refresh_token, expires_at = self._row(conn)
+            if access and access != stale and expires_at - EARLY_REFRESH > time.time():
+                return access
+            new_access, new_refresh, lifetime = self._call_refresh(refresh_token)
+            conn.execute(tokens_table.update().where(tokens_table.c.app_id == self.config.app_id)
+                         .values(access_token=new_access, refresh_token=new_refresh,
+                                 expires_at=time.time() + lifetime, updated=time.time()))
         log.info("Zalo OA: access token refreshed (valid %d s)", lifetime)
         return new_access
 
