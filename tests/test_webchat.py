@@ -3,13 +3,16 @@ loopback stand-in for Rasa's REST channel (tests/gateway_fakes.py)."""
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 import requests
 
+from bot.department import load_department
 from bot.gateway import BackgroundGateway, load_config
 from bot.gateway.config import WEB_DIR
 from bot.gateway.texts import load_texts
+from tests.gateway_fakes import FAILING, HANGING, SILENT
 
 SENDER = "web-0123456789abcdef"
 SITE = "https://svhttdl.example.gov.vn"
@@ -95,6 +98,25 @@ def test_rasa_down_gives_a_polite_answer(tmp_path):
         assert "tạm gián đoạn" in TEXTS.unavailable
         health = requests.get(gw.url + "/health")
         assert health.status_code == 503 and health.json()["rasa"] is False
+
+
+@pytest.fixture(scope="module")
+def impatient_url(rasa, tmp_path_factory):
+    """A gateway that waits only one second for Rasa."""
+    with BackgroundGateway(make_config(tmp_path_factory.mktemp("gw"), rasa.url, rasa_timeout=1.0)) as gw:
+        yield gw.url
+
+
+@pytest.mark.parametrize("trouble", [SILENT, FAILING, HANGING])
+def test_rasa_silent_failing_or_too_slow_gives_the_polite_answer(impatient_url, trouble):
+    started = time.monotonic()
+    r = requests.post(impatient_url + "/api/chat", json={"sender": SENDER, "message": trouble})
+    assert r.ok and r.json() == [{"text": TEXTS.unavailable}]
+    assert time.monotonic() - started < 2.5
+    assert "tạm gián đoạn" in TEXTS.unavailable and load_department().hotline in TEXTS.unavailable
+    # and the next ordinary message is answered as usual
+    r = requests.post(impatient_url + "/api/chat", json={"sender": SENDER, "message": "chào"})
+    assert r.json() == [{"text": "Đã nhận: chào"}]
 
 
 def test_health(url):
