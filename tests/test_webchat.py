@@ -12,7 +12,7 @@ from bot.department import load_department
 from bot.gateway import BackgroundGateway, load_config
 from bot.gateway.config import WEB_DIR
 from bot.gateway.texts import load_texts
-from tests.gateway_fakes import FAILING, HANGING, SILENT
+from tests.gateway_fakes import FAILING, HANGING, SILENT, RawConnection
 
 SENDER = "web-0123456789abcdef"
 SITE = "https://svhttdl.example.gov.vn"
@@ -173,3 +173,89 @@ def test_rate_limit_per_ip(tmp_path, rasa):
 def test_other_methods_are_refused_with_the_same_headers(url):
     r = requests.put(url + "/api/chat", json={"sender": SENDER, "message": "chào"})
     assert r.status_code == 405 and r.headers["X-Content-Type-Options"] == "nosniff"
+
+
+# --- Host header ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("host", ["evil.example.com", "evil.example.com:80", "127.0.0.1.evil.example.com",
+                                  "svhttdl.example.gov.vn.evil.com", "localhost@evil.com", "", "[::2]:80"])
+def test_other_host_headers_are_refused(url, rasa, host):
+    before = len(rasa.received)
+    for method, path in (("POST", "/api/chat"), ("GET", "/"), ("GET", "/health"), ("GET", "/staff/login")):
+        r = requests.request(method, url + path, json={"sender": SENDER, "message": "chào"}, headers={"Host": host})
+        assert r.status_code == 400, (method, path)
+    assert len(rasa.received) == before
+
+
+def test_a_missing_host_header_is_refused(url):
+    conn = RawConnection(url)
+    conn.send(b"GET / HTTP/1.0\r\n\r\n")
+    assert conn.response()[0] == 400
+    conn.close()
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost:8080", "LOCALHOST", "[::1]:8080", "bot.example.gov.vn",
+                                  "Bot.Example.Gov.VN:443", "chatbot.svhttdl.example.gov.vn"])
+def test_own_host_names_are_served_whatever_the_port(tmp_path, rasa, host):
+    config = make_config(tmp_path, rasa.url, public_url="https://bot.example.gov.vn",
+                         allowed_hosts=("chatbot.svhttdl.example.gov.vn",))
+    with BackgroundGateway(config) as gw:
+        r = requests.post(gw.url + "/api/chat", json={"sender": SENDER, "message": "chào"}, headers={"Host": host})
+        assert r.ok and r.json() == [{"text": "Đã nhận: chào"}]
+
+
+# --- slow and idle clients -------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def strict_url(rasa, tmp_path_factory):
+    """A gateway that gives clients one second to send a request and keeps idle connections one
+    second (the defaults are 15 s)."""
+    config = make_config(tmp_path_factory.mktemp("gw"), rasa.url, read_timeout=1.0, keepalive_timeout=1.0)
+    with BackgroundGateway(config) as gw:
+        yield gw.url
+
+
+def test_a_connection_that_sends_nothing_is_closed(strict_url):
+    conn = RawConnection(strict_url)
+    assert 0.8 < (conn.closed_after(5) or 99) < 2.0
+
+
+def test_a_head_sent_slowly_is_cut_off(strict_url):
+    conn = RawConnection(strict_url)
+    conn.send(b"POST /api/chat HTTP/1.1\r\n")
+    n = 0
+    while conn.send(f"X-Slow-{n}: a\r\n".encode()) and n < 50:  # slowloris: a header line now and then
+        n += 1
+        if conn.closed_after(0.2) is not None:
+            break
+    assert 0.8 < time.monotonic() - conn.started < 2.0 and conn.closed_after(1) is not None
+
+
+def test_every_route_has_the_body_deadline(strict_url):
+    # The staff login form is read without a deadline of its own: the gateway closes it.
+    conn = RawConnection(strict_url)
+    conn.send(conn.head("POST", "/staff/login", headers={"Content-Type": "application/x-www-form-urlencoded",
+                                                        "Content-Length": "300"}) + b"user=a")
+    assert 1.5 < (conn.closed_after(5) or 99) < 3.0
+
+
+def test_an_idle_kept_alive_connection_is_closed(strict_url):
+    conn = RawConnection(strict_url)
+    body = json.dumps({"sender": SENDER, "message": "chào"}).encode()
+    conn.send(conn.head("POST", "/api/chat", len(body)) + body)
+    assert conn.response()[0] == 200
+    answered = time.monotonic() - conn.started
+    conn.send(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # the next head, never finished
+    assert 0.8 < (conn.closed_after(5) or 99) - answered < 2.5
+
+
+def test_prompt_clients_are_not_hurried(strict_url):
+    conn = RawConnection(strict_url)
+    for _ in range(3):  # one connection, several requests, each well within the deadlines
+        body = json.dumps({"sender": SENDER, "message": "chào"}).encode()
+        conn.send(conn.head("POST", "/api/chat", len(body)))
+        time.sleep(0.4)
+        conn.send(body)
+        assert conn.response()[0] == 200
+        time.sleep(0.4)
+    conn.close()
