@@ -12,7 +12,7 @@ from bot.department import load_department
 from bot.gateway import BackgroundGateway, load_config
 from bot.gateway.config import WEB_DIR
 from bot.gateway.texts import load_texts
-from tests.gateway_fakes import FAILING, HANGING, SILENT, RawConnection
+from tests.gateway_fakes import FAILING, HANGING, SILENT, RawConnection, short_id
 
 SENDER = "web-0123456789abcdef"
 SITE = "https://svhttdl.example.gov.vn"
@@ -80,14 +80,39 @@ def test_long_messages_are_cut_to_5000_characters(url, rasa):
 
 @pytest.mark.parametrize("body", [b"not json", b'{"sender": "x", "message": "hi"}', b'{"message": "hi"}',
                                   b'{"sender": "web-0123456789abcdef", "message": 5}', b"[]",
-                                  b'{"sender": "web 01234567 <script>", "message": "hi"}', b"\xff\xfe"])
-def test_malformed_requests_are_rejected(url, body):
+                                  b'{"sender": "web 01234567 <script>", "message": "hi"}', b"\xff\xfe",
+                                  b'{"sender": "web-0123456789abcdef\\n", "message": "hi"}',
+                                  b"[" * 16_000, b"[" * 8_000 + b"]" * 8_000,
+                                  b'{"sender": "web-0123456789abcdef", "message": ' + b"[" * 16_000], ids=short_id)
+def test_malformed_requests_are_rejected(url, rasa, body):
+    before = len(rasa.received)
     r = requests.post(url + "/api/chat", data=body, headers={"Content-Type": "application/json"})
     assert r.status_code == 400 and r.json() == {"error": "bad request"}
+    assert r.headers["Cache-Control"] == "no-store" and len(rasa.received) == before
+
+
+def test_a_message_split_across_packets_is_read_whole(url, rasa):
+    # On a slow link a long message arrives in several TCP packets.
+    message = "Cho tôi hỏi thủ tục đăng ký tổ chức lễ hội truyền thống ở xã. " * 25  # ~1,600 characters
+    body = json.dumps({"sender": SENDER, "message": message}, ensure_ascii=False).encode()
+    conn = RawConnection(url)
+    conn.send(conn.head("POST", "/api/chat", len(body)))
+    for start in range(0, len(body), 600):
+        time.sleep(0.15)
+        conn.send(body[start:start + 600])
+    status, headers, answer = conn.response()
+    conn.close()
+    assert status == 200 and json.loads(answer) == [{"text": "Đã nhận: " + message[:20]}]
+    assert rasa.received[-1]["message"] == message and headers["cache-control"] == "no-store"
 
 
 def test_oversized_requests_are_rejected(url):
     r = requests.post(url + "/api/chat", json={"sender": SENDER, "message": "x" * 20_000})
+    assert r.status_code == 413 and r.headers["Cache-Control"] == "no-store"
+    r = requests.post(url + "/api/chat", data=b"[" * 100_000, headers={"Content-Type": "application/json"})
+    assert r.status_code == 413
+    # without Content-Length (chunked), the limit holds too
+    r = requests.post(url + "/api/chat", data=iter([b"[" * 10_000] * 3), headers={"Content-Type": "application/json"})
     assert r.status_code == 413
 
 
@@ -173,6 +198,24 @@ def test_rate_limit_per_ip(tmp_path, rasa):
 def test_other_methods_are_refused_with_the_same_headers(url):
     r = requests.put(url + "/api/chat", json={"sender": SENDER, "message": "chào"})
     assert r.status_code == 405 and r.headers["X-Content-Type-Options"] == "nosniff"
+    assert r.headers["Cache-Control"] == "no-store"
+
+
+def test_chat_answers_are_never_cached(url, tmp_path):
+    def cache(r: requests.Response) -> str:
+        return r.headers.get("Cache-Control", "")
+
+    assert cache(requests.post(url + "/api/chat", json={"sender": SENDER, "message": "chào"})) == "no-store"
+    assert cache(requests.options(url + "/api/chat", headers={"Origin": SITE})) == "no-store"
+    assert cache(requests.post(url + "/api/chat", json={"sender": SENDER, "message": "chào"},
+                               headers={"Origin": "https://evil.example.com"})) == "no-store"  # 403
+    with BackgroundGateway(make_config(tmp_path, "http://127.0.0.1:9", per_sender_per_minute=1)) as gw:
+        codes = []
+        for _ in range(2):
+            r = requests.post(gw.url + "/api/chat", json={"sender": SENDER, "message": "chào"})
+            codes.append((r.status_code, cache(r)))
+    assert codes == [(200, "no-store"), (429, "no-store")]
+    assert cache(requests.get(url + "/widget.js")) == "no-cache"  # static files may be revalidated
 
 
 # --- Host header ---------------------------------------------------------------------------
@@ -229,6 +272,16 @@ def test_a_head_sent_slowly_is_cut_off(strict_url):
         if conn.closed_after(0.2) is not None:
             break
     assert 0.8 < time.monotonic() - conn.started < 2.0 and conn.closed_after(1) is not None
+
+
+def test_a_body_that_never_ends_gets_408_and_the_connection_is_closed(strict_url, rasa):
+    before = len(rasa.received)
+    conn = RawConnection(strict_url)
+    conn.send(conn.head("POST", "/api/chat", 500) + b'{"sender": "web-0123456789abcdef", "mess')
+    status, headers, body = conn.response(timeout=2.0)
+    assert status == 408 and json.loads(body) == {"error": "request timeout"} and headers["cache-control"] == "no-store"
+    assert 0.8 < time.monotonic() - conn.started < 2.0
+    assert (conn.closed_after(3) or 99) < 3.5 and len(rasa.received) == before
 
 
 def test_every_route_has_the_body_deadline(strict_url):
