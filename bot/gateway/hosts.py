@@ -21,7 +21,8 @@ def allowed_hosts(names: frozenset[str]) -> Any:
     async def middleware(request: web.Request, handler: Any) -> web.StreamResponse:
         given = request.headers.get(hdrs.HOST, "")
         if host_name(given) not in names:
-            log.warning("request refused: Host header %r is not one of this gateway's hosts", given[:100])
+            log.warning("request refused: Host header %r is not one of this gateway's hosts "
+                        "(GATEWAY_PUBLIC_URL, GATEWAY_ALLOWED_HOSTS)", given[:100])
             return web.Response(status=400, text="bad request: unknown host\n", headers={"Cache-Control": "no-store"})
         return await handler(request)
 
