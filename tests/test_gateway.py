@@ -51,7 +51,8 @@ def test_bad_settings_are_refused(tmp_path, env):
 @pytest.mark.parametrize("env", [{"GATEWAY_ALLOWED_HOSTS": "https://chatbot.example.vn"},
                                  {"GATEWAY_ALLOWED_HOSTS": "chatbot.example.vn/path"},
                                  {"GATEWAY_ALLOWED_HOSTS": "evil.vn@chatbot.example.vn"},
-                                 {"GATEWAY_READ_TIMEOUT": "mười lăm"}])
+                                 {"GATEWAY_READ_TIMEOUT": "mười lăm"}, {"GATEWAY_READ_TIMEOUT": "0"},
+                                 {"GATEWAY_KEEPALIVE_TIMEOUT": "-1"}])
 def test_bad_host_and_timeout_settings_are_refused(tmp_path, env):
     with pytest.raises(ConfigError):
         load_config(file=tmp_path / "none.yml", env=env)

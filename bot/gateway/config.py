@@ -179,6 +179,13 @@ def _number(section: Mapping[str, Any], key: str, default: float, kind: type = f
         raise ConfigError(f"{key} must be a number, not {value!r}") from None
 
 
+def _seconds(section: Mapping[str, Any], key: str, default: float) -> float:
+    value = _number(section, key, default)
+    if value <= 0:
+        raise ConfigError(f"{key} must be a number of seconds above 0, not {value!r}")
+    return value
+
+
 def _telegram(section: Mapping[str, Any]) -> TelegramConfig | None:
     token = str(section.get("token") or "").strip()
     if not token:
@@ -240,8 +247,8 @@ def load_config(file: Path | None = None, env: Mapping[str, str] | None = None, 
         public_url=str(gw.get("public_url") or "").rstrip("/"),
         allowed_origins=_as_origins(gw.get("allowed_origins")),
         allowed_hosts=_as_hosts(gw.get("allowed_hosts")),
-        read_timeout=_number(gw, "read_timeout", GatewayConfig.read_timeout),
-        keepalive_timeout=_number(gw, "keepalive_timeout", GatewayConfig.keepalive_timeout),
+        read_timeout=_seconds(gw, "read_timeout", GatewayConfig.read_timeout),
+        keepalive_timeout=_seconds(gw, "keepalive_timeout", GatewayConfig.keepalive_timeout),
         state_dir=paths.ROOT / Path(gw.get("state_dir") or GatewayConfig.state_dir),  # relative: to the repo
         per_sender_per_minute=_number({**limits, **gw}, "per_sender_per_minute", GatewayConfig.per_sender_per_minute, int),
         per_ip_per_minute=_number({**limits, **gw}, "per_ip_per_minute", GatewayConfig.per_ip_per_minute, int),
