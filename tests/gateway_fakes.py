@@ -7,19 +7,31 @@ trained model. The real end-to-end path is covered by the project's Rasa tests.
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
+from urllib.parse import urlsplit
 
 LONG_PAYLOAD = '/ask_documents{"procedure":"lu-hanh-quoc-te-cap-doi-giay-phep-kinh-doanh"}'  # > 64 bytes
 FORM_BYTES = b"%PDF-1.4\n% a stand-in form\n" + bytes(range(256))
+# Messages that make FakeRasa misbehave as the real one can:
+SILENT = "rasa im lặng"  # 200 with [] (what Rasa answers when its action server is down)
+FAILING = "rasa báo lỗi"  # HTTP 500
+HANGING = "rasa treo"  # an answer only after FakeRasa.hang seconds
 
 
 def serve_in_thread(handler: type[BaseHTTPRequestHandler]) -> tuple[ThreadingHTTPServer, str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+def short_id(value: Any) -> str:
+    """A readable pytest id for a parameter that may be 100 000 bytes long."""
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:30]}...({len(value)} long)"
 
 
 def wait_for(predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
@@ -39,6 +51,7 @@ class FakeRasa:
     def __init__(self) -> None:
         self.received: list[dict[str, Any]] = []
         self.delay = 0.0
+        self.hang = 3.0
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -67,6 +80,11 @@ class FakeRasa:
                 fake.received.append(body)
                 if fake.delay:
                     time.sleep(fake.delay)
+                if body["message"] == FAILING:
+                    self._send(500, b'{"error": "internal"}', "application/json")
+                    return
+                if body["message"] == HANGING:
+                    time.sleep(fake.hang)
                 out = json.dumps(fake.answer(body, f"http://127.0.0.1:{self.server.server_address[1]}")).encode()
                 self._send(200, out, "application/json")
 
@@ -74,6 +92,8 @@ class FakeRasa:
 
     def answer(self, body: dict[str, Any], base: str) -> list[dict[str, Any]]:
         sender, message = body["sender"], body["message"]
+        if message == SILENT:
+            return []
         if message.startswith("/"):
             return [{"recipient_id": sender, "text": f"Bạn đã chọn: {message}"}]
         if "karaoke" in message:
@@ -156,11 +176,16 @@ class FakeTelegram:
         self.base_file_url = self.url + "/file/bot"
 
     # --- what tests use ---
-    def push(self, update: dict[str, Any]) -> None:
+    def push(self, update: dict[str, Any], update_id: int | None = None) -> int:
+        """Queue an update for getUpdates; `update_id` hands out an old id again (as Telegram
+        does when a poller restarts before confirming it). Returns the update's id."""
         with self._lock:
-            update["update_id"] = self._next_update
-            self._next_update += 1
+            if update_id is None:
+                update_id = self._next_update
+                self._next_update += 1
+            update["update_id"] = update_id
             self.updates.append(update)
+        return update_id
 
     def user_message(self, chat_id: int, text: str, command: bool = False) -> dict[str, Any]:
         message = {"message_id": 1, "date": int(time.time()), "text": text,
@@ -307,3 +332,76 @@ class FakeZalo:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+class RawConnection:
+    """A plain TCP connection to a gateway, for what HTTP libraries will not do: a body in
+    pieces with pauses, a head that never ends, bytes that are not UTF-8 in a header."""
+
+    def __init__(self, url: str) -> None:
+        parts = urlsplit(url)
+        self.host = f"{parts.hostname}:{parts.port}"
+        self.sock = socket.create_connection((parts.hostname, parts.port), timeout=10)
+        self.started = time.monotonic()
+        self.received = b""
+
+    def head(self, method: str, path: str, length: int | None = None, headers: dict[str, str] | None = None,
+             host: str | None = None) -> bytes:
+        lines = [f"{method} {path} HTTP/1.1", f"Host: {host or self.host}"]
+        if length is not None:
+            lines += ["Content-Type: application/json", f"Content-Length: {length}"]
+        lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8")
+
+    def send(self, data: bytes) -> bool:
+        """False if the server has closed the connection."""
+        try:
+            self.sock.sendall(data)
+            return True
+        except OSError:
+            return False
+
+    def _recv(self, until: float) -> bytes | None:
+        """Some bytes; b"" when the server closed; None when nothing came before `until`."""
+        remaining = until - time.monotonic()
+        if remaining <= 0:
+            return None
+        self.sock.settimeout(remaining)
+        try:
+            chunk = self.sock.recv(65536)
+        except socket.timeout:
+            return None
+        except ConnectionResetError:
+            return b""
+        self.received += chunk
+        return chunk
+
+    def response(self, timeout: float = 10.0) -> tuple[int, dict[str, str], bytes]:
+        """The next complete response (status, headers in lower case, body)."""
+        until = time.monotonic() + timeout
+        while True:
+            head, sep, rest = self.received.partition(b"\r\n\r\n")
+            if sep:
+                lines = head.decode("latin-1").split("\r\n")
+                headers = {k.strip().lower(): v.strip() for k, v in (line.split(":", 1) for line in lines[1:])}
+                length = int(headers.get("content-length", 0))
+                if len(rest) >= length:
+                    self.received = rest[length:]
+                    return int(lines[0].split()[1]), headers, rest[:length]
+            chunk = self._recv(until)
+            if not chunk:
+                raise AssertionError(f"no complete response: {self.received[:200]!r}")
+
+    def closed_after(self, timeout: float) -> float | None:
+        """Seconds since the connection was opened when the server closed it (reading whatever
+        it sends meanwhile), or None if it is still open after `timeout` more seconds."""
+        until = time.monotonic() + timeout
+        while True:
+            chunk = self._recv(until)
+            if chunk is None:
+                return None
+            if chunk == b"":
+                return time.monotonic() - self.started
+
+    def close(self) -> None:
+        self.sock.close()

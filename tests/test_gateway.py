@@ -48,6 +48,44 @@ def test_bad_settings_are_refused(tmp_path, env):
         load_config(file=tmp_path / "none.yml", env=env)
 
 
+@pytest.mark.parametrize("env", [{"GATEWAY_ALLOWED_HOSTS": "https://chatbot.example.vn"},
+                                 {"GATEWAY_ALLOWED_HOSTS": "chatbot.example.vn/path"},
+                                 {"GATEWAY_ALLOWED_HOSTS": "evil.vn@chatbot.example.vn"},
+                                 {"GATEWAY_READ_TIMEOUT": "mười lăm"}, {"GATEWAY_READ_TIMEOUT": "0"},
+                                 {"GATEWAY_KEEPALIVE_TIMEOUT": "-1"}])
+def test_bad_host_and_timeout_settings_are_refused(tmp_path, env):
+    with pytest.raises(ConfigError):
+        load_config(file=tmp_path / "none.yml", env=env)
+
+
+def test_the_hosts_the_gateway_answers(tmp_path):
+    config = load_config(file=tmp_path / "none.yml", env={})
+    assert config.hosts == {"localhost", "127.0.0.1", "::1"}
+    assert (config.read_timeout, config.keepalive_timeout) == (15.0, 15.0)
+    config = load_config(file=tmp_path / "none.yml", env={
+        "GATEWAY_PUBLIC_URL": "https://Bot.Example.gov.vn:8443/chat", "GATEWAY_HOST": "10.0.0.5",
+        "GATEWAY_ALLOWED_HOSTS": "lb.internal:8080, [fe80::1]:80, 2001:db8::1, Proxy.Example.VN.",
+        "GATEWAY_READ_TIMEOUT": "5", "GATEWAY_KEEPALIVE_TIMEOUT": "30",
+        "TELEGRAM_BOT_TOKEN": "1:x", "TELEGRAM_MODE": "webhook", "TELEGRAM_SECRET_TOKEN": "s",
+        "TELEGRAM_WEBHOOK_URL": "https://tg.example.gov.vn/telegram/webhook"})
+    assert config.hosts == {"localhost", "127.0.0.1", "::1", "bot.example.gov.vn", "10.0.0.5", "lb.internal",
+                            "fe80::1", "2001:db8::1", "proxy.example.vn", "tg.example.gov.vn"}
+    assert (config.read_timeout, config.keepalive_timeout) == (5.0, 30.0)
+    # a wildcard listen address is no host name
+    assert load_config(file=tmp_path / "none.yml", env={"GATEWAY_HOST": "0.0.0.0"}).hosts == {
+        "localhost", "127.0.0.1", "::1"}
+
+
+@pytest.mark.parametrize("value, name", [("a.vn", "a.vn"), ("A.VN:443", "a.vn"), ("[::1]:8080", "::1"),
+                                         ("a.vn.", "a.vn"), ("a.vn\n", None), ("a.vn:80\n", None), ("", None),
+                                         ("a b", None), ("evil.vn@a.vn", None), ("[::1", None), ("::1", None),
+                                         ("a.vn:80:80", None), ("-a.vn", None)])
+def test_host_header_values_are_read_strictly(value, name):
+    from bot.gateway.config import host_name
+
+    assert host_name(value) == name
+
+
 def test_secrets_are_not_in_the_settings_repr(tmp_path):
     config = load_config(file=tmp_path / "none.yml", env={
         "TELEGRAM_BOT_TOKEN": "1:very-secret", "ZALO_APP_ID": "1", "ZALO_APP_SECRET": "app-very-secret",

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 
 import pytest
 import requests
 
 from bot.gateway import BackgroundGateway, load_config
 from bot.gateway.texts import load_texts
-from tests.gateway_fakes import FORM_BYTES, LONG_PAYLOAD, FakeTelegram, wait_for
+from tests.gateway_fakes import (FAILING, FORM_BYTES, HANGING, LONG_PAYLOAD, SILENT, FakeTelegram, RawConnection,
+                                 short_id, wait_for)
 
 TOKEN = "123456:TEST-token-do-not-log"
 SECRET = "s3cret_token-for-tests"
@@ -161,6 +163,57 @@ def test_rasa_down_gives_a_polite_answer(own_telegram, tmp_path):
         assert wait_for(lambda: own_telegram.sent("sendMessage", 1011))[0]["text"] == TEXTS.unavailable
 
 
+def test_rasa_silent_failing_or_too_slow_gives_the_polite_answer(own_telegram, rasa, tmp_path):
+    config = load_config(file=tmp_path / "none.yml", env=telegram_env(own_telegram), port=0, rasa_url=rasa.url,
+                         state_dir=tmp_path, rasa_timeout=1.0)
+    chats = {3001: SILENT, 3002: FAILING, 3003: HANGING}
+    with BackgroundGateway(config):
+        for chat, trouble in chats.items():
+            own_telegram.push(own_telegram.user_message(chat, trouble))
+        for chat in chats:
+            assert [s["text"] for s in wait_for(lambda: own_telegram.sent("sendMessage", chat))] == [TEXTS.unavailable]
+        own_telegram.push(own_telegram.user_message(3001, "chào"))  # the next message is answered as usual
+        wait_for(lambda: len(own_telegram.sent("sendMessage", 3001)) == 2)
+    assert own_telegram.sent("sendMessage", 3001)[1]["text"] == "Đã nhận: chào"
+
+
+def test_a_restarted_poller_does_not_answer_an_update_again(own_telegram, rasa, tmp_path):
+    # Telegram hands out an update again when the poller stopped before confirming it.
+    config = load_config(file=tmp_path / "none.yml", env=telegram_env(own_telegram), port=0, rasa_url=rasa.url,
+                         state_dir=tmp_path)
+    chat = 3101
+    with BackgroundGateway(config):
+        update_id = own_telegram.push(own_telegram.user_message(chat, "chào"))
+        wait_for(lambda: own_telegram.sent("sendMessage", chat))
+    with BackgroundGateway(config):  # another process, the same gateway.db
+        own_telegram.push(own_telegram.user_message(chat, "chào"), update_id=update_id)
+        own_telegram.push(own_telegram.user_message(chat, "câu mới"))
+        wait_for(lambda: len(own_telegram.sent("sendMessage", chat)) >= 2)
+        time.sleep(0.3)
+    assert [s["text"] for s in own_telegram.sent("sendMessage", chat)] == ["Đã nhận: chào", "Đã nhận: câu mới"]
+    assert rasa.messages(f"tg-{chat}") == ["chào", "câu mới"]
+
+
+def test_edits_channel_posts_and_unknown_updates_are_ignored(own_telegram, rasa, tmp_path):
+    config = load_config(file=tmp_path / "none.yml", env=telegram_env(own_telegram), port=0, rasa_url=rasa.url,
+                         state_dir=tmp_path)
+    chat = 3201
+    edited = own_telegram.user_message(chat, "sửa lại câu hỏi")["message"]
+    post = {**own_telegram.user_message(-1003201, "tin kênh")["message"],
+            "chat": {"id": -1003201, "type": "channel", "title": "Kênh"}}
+    with BackgroundGateway(config):
+        own_telegram.push({"edited_message": {**edited, "edit_date": int(time.time())}})
+        own_telegram.push({"channel_post": post})
+        own_telegram.push({"future_kind_of_update": {"id": 1, "anything": [1, 2, 3]}})
+        own_telegram.push({"callback_query": {"id": "q-game", "chat_instance": "ci", "game_short_name": "g",
+                                              "from": {"id": chat, "is_bot": False, "first_name": "Dân"}}})
+        own_telegram.push(own_telegram.user_message(chat, "câu thật"))
+        wait_for(lambda: own_telegram.sent("sendMessage", chat))
+        time.sleep(0.3)
+    assert [s["text"] for s in own_telegram.sent("sendMessage", chat)] == ["Đã nhận: câu thật"]
+    assert rasa.messages(f"tg-{chat}") == ["câu thật"] and own_telegram.sent("sendMessage", -1003201) == []
+
+
 def test_rate_limit_tells_the_citizen_once(own_telegram, rasa, tmp_path):
     config = load_config(file=tmp_path / "none.yml", env=telegram_env(own_telegram), port=0, rasa_url=rasa.url,
                          state_dir=tmp_path, per_sender_per_minute=2)
@@ -233,6 +286,90 @@ def test_webhook_rejects_garbage_after_the_secret_check(webhook):
     r = requests.post(webhook.url + "/telegram/webhook", data=b"not json",
                       headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
     assert r.status_code == 400
+
+
+REPLY_CHAIN = b'{"message_id": 1, "date": 1, "chat": {"id": 1, "type": "private"}, "reply_to_message": '
+
+
+def _post_update(url: str, body: bytes, secret: str = SECRET) -> requests.Response:
+    return requests.post(url + "/telegram/webhook", data=body,
+                         headers={"X-Telegram-Bot-Api-Secret-Token": secret, "Content-Type": "application/json"})
+
+
+def _good_update_is_still_answered(webhook, telegram, update_id: int, chat: int) -> None:
+    r = _post_update(webhook.url, json.dumps(_update(telegram, update_id, chat, "vẫn phục vụ")).encode())
+    assert r.ok and wait_for(lambda: telegram.sent("sendMessage", chat))[0]["text"] == "Đã nhận: vẫn phục vụ"
+
+
+@pytest.mark.parametrize("n, body", enumerate([
+    b"not json", b"\xff\xfe", b"[]", b"5", b"null", b"{}", b'{"update_id": "910"}', b'{"update_id": true}',
+    b'{"update_id": 910, "message": "junk"}', b'{"update_id": 911, "message": {"text": "thieu chat"}}',
+    b"[" * 60_000, b"[" * 30_000 + b"]" * 30_000, b'{"update_id": 912, "message": ' + b"{\"a\": " * 10_000,
+    b'{"update_id": 913, "message": ' + REPLY_CHAIN * 500 + b"null" + b"}" * 501,  # 500 replies deep: valid JSON
+]), ids=short_id)
+def test_webhook_refuses_malformed_updates_and_keeps_serving(webhook, telegram, rasa, caplog, n, body):
+    r = _post_update(webhook.url, body)
+    assert r.status_code == 400 and r.headers["Cache-Control"] == "no-store"
+    assert "Traceback" not in caplog.text and not [rec for rec in caplog.records if rec.levelno >= logging.ERROR]
+    _good_update_is_still_answered(webhook, telegram, 1000 + n, 2100 + n)
+
+
+def test_webhook_refuses_an_oversized_update(webhook, telegram):
+    update = _update(telegram, 920, 2201, "x" * 70_000)
+    r = _post_update(webhook.url, json.dumps(update).encode())
+    assert r.status_code == 413 and telegram.sent("sendMessage", 2201) == []
+    _good_update_is_still_answered(webhook, telegram, 921, 2202)
+
+
+def test_webhook_answers_a_redelivered_update_once(webhook, telegram, rasa):
+    chat = 2301
+    body = json.dumps(_update(telegram, 930, chat, "gửi lại")).encode()
+    for _ in range(3):  # Telegram retries when it did not get our 200 in time
+        r = _post_update(webhook.url, body)
+        assert r.ok and r.headers["Cache-Control"] == "no-store"
+    wait_for(lambda: telegram.sent("sendMessage", chat))
+    time.sleep(0.3)
+    assert len(telegram.sent("sendMessage", chat)) == 1 and rasa.messages(f"tg-{chat}") == ["gửi lại"]
+
+
+def test_webhook_updates_are_answered_once_across_gateway_processes(rasa, tmp_path):
+    fake = FakeTelegram(TOKEN)
+    env = telegram_env(fake, TELEGRAM_MODE="webhook", TELEGRAM_SECRET_TOKEN=SECRET,
+                       TELEGRAM_WEBHOOK_URL="https://bot.example.gov.vn/telegram/webhook")
+    config = load_config(file=tmp_path / "none.yml", env=env, port=0, rasa_url=rasa.url, state_dir=tmp_path)
+    chat = 2302
+    body = json.dumps(_update(fake, 931, chat, "hai máy")).encode()
+    try:
+        with BackgroundGateway(config) as one, BackgroundGateway(config) as two:  # behind one load balancer
+            assert _post_update(one.url, body).ok and _post_update(two.url, body).ok
+            wait_for(lambda: fake.sent("sendMessage", chat))
+            time.sleep(0.3)
+        assert len(fake.sent("sendMessage", chat)) == 1 and rasa.messages(f"tg-{chat}") == ["hai máy"]
+    finally:
+        fake.close()
+
+
+def test_webhook_unknown_update_types_are_acknowledged_and_ignored(webhook, telegram, rasa):
+    chat = 2401
+    edited = {**telegram.user_message(chat, "sửa")["message"], "edit_date": int(time.time())}
+    post = {**telegram.user_message(-1002401, "tin kênh")["message"], "chat": {"id": -1002401, "type": "channel"}}
+    for n, update in enumerate([{"edited_message": edited}, {"channel_post": post}, {"some_future_update": {"x": 1}}]):
+        r = _post_update(webhook.url, json.dumps({"update_id": 940 + n, **update}).encode())
+        assert r.ok
+    _good_update_is_still_answered(webhook, telegram, 945, chat)
+    time.sleep(0.3)
+    assert [s["text"] for s in telegram.sent("sendMessage", chat)] == ["Đã nhận: vẫn phục vụ"]
+
+
+def test_webhook_secret_of_stray_bytes_is_refused_cleanly(webhook, telegram, caplog):
+    body = json.dumps(_update(telegram, 950, 2501, "giả mạo")).encode()
+    conn = RawConnection(webhook.url)
+    head = conn.head("POST", "/telegram/webhook", len(body)).replace(b"\r\n\r\n", b"\r\n")
+    conn.send(head + b"X-Telegram-Bot-Api-Secret-Token: \xff\xfe" + SECRET.encode() + b"\r\n\r\n" + body)
+    status, headers, _ = conn.response()
+    conn.close()
+    assert status == 403 and headers["cache-control"] == "no-store"
+    assert "Traceback" not in caplog.text and telegram.sent("sendMessage", 2501) == []
 
 
 def test_webhook_mode_needs_a_valid_secret(telegram, tmp_path):

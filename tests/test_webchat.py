@@ -3,13 +3,16 @@ loopback stand-in for Rasa's REST channel (tests/gateway_fakes.py)."""
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 import requests
 
+from bot.department import load_department
 from bot.gateway import BackgroundGateway, load_config
 from bot.gateway.config import WEB_DIR
 from bot.gateway.texts import load_texts
+from tests.gateway_fakes import FAILING, HANGING, SILENT, RawConnection, short_id
 
 SENDER = "web-0123456789abcdef"
 SITE = "https://svhttdl.example.gov.vn"
@@ -77,14 +80,39 @@ def test_long_messages_are_cut_to_5000_characters(url, rasa):
 
 @pytest.mark.parametrize("body", [b"not json", b'{"sender": "x", "message": "hi"}', b'{"message": "hi"}',
                                   b'{"sender": "web-0123456789abcdef", "message": 5}', b"[]",
-                                  b'{"sender": "web 01234567 <script>", "message": "hi"}', b"\xff\xfe"])
-def test_malformed_requests_are_rejected(url, body):
+                                  b'{"sender": "web 01234567 <script>", "message": "hi"}', b"\xff\xfe",
+                                  b'{"sender": "web-0123456789abcdef\\n", "message": "hi"}',
+                                  b"[" * 16_000, b"[" * 8_000 + b"]" * 8_000,
+                                  b'{"sender": "web-0123456789abcdef", "message": ' + b"[" * 16_000], ids=short_id)
+def test_malformed_requests_are_rejected(url, rasa, body):
+    before = len(rasa.received)
     r = requests.post(url + "/api/chat", data=body, headers={"Content-Type": "application/json"})
     assert r.status_code == 400 and r.json() == {"error": "bad request"}
+    assert r.headers["Cache-Control"] == "no-store" and len(rasa.received) == before
+
+
+def test_a_message_split_across_packets_is_read_whole(url, rasa):
+    # On a slow link a long message arrives in several TCP packets.
+    message = "Cho tôi hỏi thủ tục đăng ký tổ chức lễ hội truyền thống ở xã. " * 25  # ~1,600 characters
+    body = json.dumps({"sender": SENDER, "message": message}, ensure_ascii=False).encode()
+    conn = RawConnection(url)
+    conn.send(conn.head("POST", "/api/chat", len(body)))
+    for start in range(0, len(body), 600):
+        time.sleep(0.15)
+        conn.send(body[start:start + 600])
+    status, headers, answer = conn.response()
+    conn.close()
+    assert status == 200 and json.loads(answer) == [{"text": "Đã nhận: " + message[:20]}]
+    assert rasa.received[-1]["message"] == message and headers["cache-control"] == "no-store"
 
 
 def test_oversized_requests_are_rejected(url):
     r = requests.post(url + "/api/chat", json={"sender": SENDER, "message": "x" * 20_000})
+    assert r.status_code == 413 and r.headers["Cache-Control"] == "no-store"
+    r = requests.post(url + "/api/chat", data=b"[" * 100_000, headers={"Content-Type": "application/json"})
+    assert r.status_code == 413
+    # without Content-Length (chunked), the limit holds too
+    r = requests.post(url + "/api/chat", data=iter([b"[" * 10_000] * 3), headers={"Content-Type": "application/json"})
     assert r.status_code == 413
 
 
@@ -98,6 +126,25 @@ def test_rasa_down_gives_a_polite_answer(tmp_path):
         assert health.json()["down"] == ["rasa", "actions"]
         assert requests.get(gw.url + "/health/ready").status_code == 503
         assert requests.get(gw.url + "/health/live").json() == {"status": "ok"}
+
+
+@pytest.fixture(scope="module")
+def impatient_url(rasa, tmp_path_factory):
+    """A gateway that waits only one second for Rasa."""
+    with BackgroundGateway(make_config(tmp_path_factory.mktemp("gw"), rasa.url, rasa_timeout=1.0)) as gw:
+        yield gw.url
+
+
+@pytest.mark.parametrize("trouble", [SILENT, FAILING, HANGING])
+def test_rasa_silent_failing_or_too_slow_gives_the_polite_answer(impatient_url, trouble):
+    started = time.monotonic()
+    r = requests.post(impatient_url + "/api/chat", json={"sender": SENDER, "message": trouble})
+    assert r.ok and r.json() == [{"text": TEXTS.unavailable}]
+    assert time.monotonic() - started < 2.5
+    assert "tạm gián đoạn" in TEXTS.unavailable and load_department().hotline in TEXTS.unavailable
+    # and the next ordinary message is answered as usual
+    r = requests.post(impatient_url + "/api/chat", json={"sender": SENDER, "message": "chào"})
+    assert r.json() == [{"text": "Đã nhận: chào"}]
 
 
 def test_health(url, rasa):
@@ -184,3 +231,117 @@ def test_rate_limit_per_ip(tmp_path, rasa):
 def test_other_methods_are_refused_with_the_same_headers(url):
     r = requests.put(url + "/api/chat", json={"sender": SENDER, "message": "chào"})
     assert r.status_code == 405 and r.headers["X-Content-Type-Options"] == "nosniff"
+    assert r.headers["Cache-Control"] == "no-store"
+
+
+def test_chat_answers_are_never_cached(url, tmp_path):
+    def cache(r: requests.Response) -> str:
+        return r.headers.get("Cache-Control", "")
+
+    assert cache(requests.post(url + "/api/chat", json={"sender": SENDER, "message": "chào"})) == "no-store"
+    assert cache(requests.options(url + "/api/chat", headers={"Origin": SITE})) == "no-store"
+    assert cache(requests.post(url + "/api/chat", json={"sender": SENDER, "message": "chào"},
+                               headers={"Origin": "https://evil.example.com"})) == "no-store"  # 403
+    with BackgroundGateway(make_config(tmp_path, "http://127.0.0.1:9", per_sender_per_minute=1)) as gw:
+        codes = []
+        for _ in range(2):
+            r = requests.post(gw.url + "/api/chat", json={"sender": SENDER, "message": "chào"})
+            codes.append((r.status_code, cache(r)))
+    assert codes == [(200, "no-store"), (429, "no-store")]
+    assert cache(requests.get(url + "/widget.js")) == "no-cache"  # static files may be revalidated
+
+
+# --- Host header ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("host", ["evil.example.com", "evil.example.com:80", "127.0.0.1.evil.example.com",
+                                  "svhttdl.example.gov.vn.evil.com", "localhost@evil.com", "", "[::2]:80"])
+def test_other_host_headers_are_refused(url, rasa, host):
+    before = len(rasa.received)
+    for method, path in (("POST", "/api/chat"), ("GET", "/"), ("GET", "/health"), ("GET", "/staff/login")):
+        r = requests.request(method, url + path, json={"sender": SENDER, "message": "chào"}, headers={"Host": host})
+        assert r.status_code == 400, (method, path)
+    assert len(rasa.received) == before
+
+
+def test_a_missing_host_header_is_refused(url):
+    conn = RawConnection(url)
+    conn.send(b"GET / HTTP/1.0\r\n\r\n")
+    assert conn.response()[0] == 400
+    conn.close()
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost:8080", "LOCALHOST", "[::1]:8080", "bot.example.gov.vn",
+                                  "Bot.Example.Gov.VN:443", "chatbot.svhttdl.example.gov.vn"])
+def test_own_host_names_are_served_whatever_the_port(tmp_path, rasa, host):
+    config = make_config(tmp_path, rasa.url, public_url="https://bot.example.gov.vn",
+                         allowed_hosts=("chatbot.svhttdl.example.gov.vn",))
+    with BackgroundGateway(config) as gw:
+        r = requests.post(gw.url + "/api/chat", json={"sender": SENDER, "message": "chào"}, headers={"Host": host})
+        assert r.ok and r.json() == [{"text": "Đã nhận: chào"}]
+
+
+# --- slow and idle clients -------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def strict_url(rasa, tmp_path_factory):
+    """A gateway that gives clients one second to send a request and keeps idle connections one
+    second (the defaults are 15 s)."""
+    config = make_config(tmp_path_factory.mktemp("gw"), rasa.url, read_timeout=1.0, keepalive_timeout=1.0)
+    with BackgroundGateway(config) as gw:
+        yield gw.url
+
+
+def test_a_connection_that_sends_nothing_is_closed(strict_url):
+    conn = RawConnection(strict_url)
+    assert 0.8 < (conn.closed_after(5) or 99) < 2.0
+
+
+def test_a_head_sent_slowly_is_cut_off(strict_url):
+    conn = RawConnection(strict_url)
+    conn.send(b"POST /api/chat HTTP/1.1\r\n")
+    n = 0
+    while conn.send(f"X-Slow-{n}: a\r\n".encode()) and n < 50:  # slowloris: a header line now and then
+        n += 1
+        if conn.closed_after(0.2) is not None:
+            break
+    assert 0.8 < time.monotonic() - conn.started < 2.0 and conn.closed_after(1) is not None
+
+
+def test_a_body_that_never_ends_gets_408_and_the_connection_is_closed(strict_url, rasa):
+    before = len(rasa.received)
+    conn = RawConnection(strict_url)
+    conn.send(conn.head("POST", "/api/chat", 500) + b'{"sender": "web-0123456789abcdef", "mess')
+    status, headers, body = conn.response(timeout=2.0)
+    assert status == 408 and json.loads(body) == {"error": "request timeout"} and headers["cache-control"] == "no-store"
+    assert 0.8 < time.monotonic() - conn.started < 2.0
+    assert (conn.closed_after(3) or 99) < 3.5 and len(rasa.received) == before
+
+
+def test_every_route_has_the_body_deadline(strict_url):
+    # The staff login form is read without a deadline of its own: the gateway closes it.
+    conn = RawConnection(strict_url)
+    conn.send(conn.head("POST", "/staff/login", headers={"Content-Type": "application/x-www-form-urlencoded",
+                                                        "Content-Length": "300"}) + b"user=a")
+    assert 1.5 < (conn.closed_after(5) or 99) < 3.0
+
+
+def test_an_idle_kept_alive_connection_is_closed(strict_url):
+    conn = RawConnection(strict_url)
+    body = json.dumps({"sender": SENDER, "message": "chào"}).encode()
+    conn.send(conn.head("POST", "/api/chat", len(body)) + body)
+    assert conn.response()[0] == 200
+    answered = time.monotonic() - conn.started
+    conn.send(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # the next head, never finished
+    assert 0.8 < (conn.closed_after(5) or 99) - answered < 2.5
+
+
+def test_prompt_clients_are_not_hurried(strict_url):
+    conn = RawConnection(strict_url)
+    for _ in range(3):  # one connection, several requests, each well within the deadlines
+        body = json.dumps({"sender": SENDER, "message": "chào"}).encode()
+        conn.send(conn.head("POST", "/api/chat", len(body)))
+        time.sleep(0.4)
+        conn.send(body)
+        assert conn.response()[0] == 200
+        time.sleep(0.4)
+    conn.close()

@@ -16,7 +16,7 @@ from bot.gateway import BackgroundGateway, load_config
 from bot.gateway.texts import load_texts
 from bot.gateway.zalo import signature
 from bot.gateway.zalo_api import TokenRefreshError, TokenStore
-from tests.gateway_fakes import LONG_PAYLOAD, FakeZalo, wait_for
+from tests.gateway_fakes import FAILING, HANGING, LONG_PAYLOAD, SILENT, FakeZalo, RawConnection, short_id, wait_for
 
 APP_ID = "2553928453557884079"
 APP_SECRET = "app-secret-DO-NOT-LOG"
@@ -147,6 +147,92 @@ def test_a_redelivered_event_is_answered_once(gateway, zalo, rasa):
     assert rasa.messages("zalo-u-1008") == ["chào"] and len(zalo.to("u-1008")) == 1
 
 
+def test_a_message_id_delivered_again_later_is_answered_once(gateway, zalo, rasa):
+    first = json.loads(event("u-1018", "chào"))
+    again = {**first, "timestamp": str(int(first["timestamp"]) + 1500)}  # same message, a later delivery
+    for body in (first, again):
+        r = post(gateway.url, json.dumps(body, ensure_ascii=False).encode())
+        assert r.ok and r.headers["Cache-Control"] == "no-store"
+    wait_for(lambda: zalo.to("u-1018"))
+    time.sleep(0.2)
+    assert rasa.messages("zalo-u-1018") == ["chào"] and len(zalo.to("u-1018")) == 1
+
+
+def test_events_are_answered_once_across_gateway_processes(tmp_path, rasa, zalo):
+    body = event("u-1019", "chào")
+    with BackgroundGateway(make_config(tmp_path, rasa, zalo)) as one, \
+            BackgroundGateway(make_config(tmp_path, rasa, zalo)) as two:  # behind one load balancer
+        assert post(one.url, body).ok and post(two.url, body).ok
+        wait_for(lambda: zalo.to("u-1019"))
+        time.sleep(0.2)
+    assert rasa.messages("zalo-u-1019") == ["chào"] and len(zalo.to("u-1019")) == 1
+
+
+def test_an_event_split_across_packets_is_read_whole(gateway, zalo, rasa):
+    text = "Cho tôi hỏi về thủ tục đăng ký tổ chức lễ hội ở xã. " * 30
+    body = event("u-1020", text)
+    conn = RawConnection(gateway.url)
+    sig = signature(APP_ID, body, json.loads(body)["timestamp"], OA_SECRET)
+    conn.send(conn.head("POST", "/zalo/webhook", len(body), headers={"X-ZEvent-Signature": sig}))
+    for start in range(0, len(body), 500):
+        time.sleep(0.1)
+        conn.send(body[start:start + 500])
+    status, headers, _ = conn.response()
+    conn.close()
+    assert status == 200 and headers["cache-control"] == "no-store"
+    assert wait_for(lambda: rasa.messages("zalo-u-1020")) == [text]
+
+
+@pytest.mark.parametrize("n, shape", enumerate([
+    {"sender": "u-1021"}, {"sender": None}, {"sender": {"id": {"nested": 1}}}, {"sender": {"id": True}},
+    {"message": "chào"}, {"message": {"text": ["chào"]}}, {"message": None}, {"event_name": ["user_send_text"]},
+    {"event_name": {"x": 1}}, {"event_name": "user_send_something_new"}, {"event_name": None},
+]))
+def test_odd_but_signed_events_do_no_harm(gateway, zalo, rasa, caplog, n, shape):
+    user = f"u-odd-{n}"
+    body = {**json.loads(event(user, "chào")), **shape}
+    r = post(gateway.url, json.dumps(body).encode())
+    assert r.ok
+    post(gateway.url, event("u-after-odd", f"sau {n}"))
+    wait_for(lambda: f"sau {n}" in rasa.messages("zalo-u-after-odd"))
+    time.sleep(0.1)
+    assert "Traceback" not in caplog.text and not [rec for rec in caplog.records if rec.levelno >= logging.ERROR]
+    assert zalo.to(user) == [] and zalo.to("u-1021") == [] and rasa.messages(f"zalo-{user}") == []
+
+
+@pytest.mark.parametrize("body", [b"[" * 60_000, b"[" * 30_000 + b"]" * 30_000, b"[]", b"5", b"null",
+                                  b'{"app_id": "' + APP_ID.encode() + b'", "timestamp": ' + b"[" * 60_000],
+                         ids=short_id)
+def test_malformed_bodies_are_refused_cleanly(gateway, zalo, rasa, caplog, body):
+    r = requests.post(gateway.url + "/zalo/webhook", data=body, headers={"X-ZEvent-Signature": "mac=00"})
+    assert r.status_code == 400 and r.headers["Cache-Control"] == "no-store"
+    assert "Traceback" not in caplog.text and not [rec for rec in caplog.records if rec.levelno >= logging.ERROR]
+    post(gateway.url, event("u-after-bad-body", "sau"))
+    assert wait_for(lambda: zalo.to("u-after-bad-body"))
+
+
+def test_an_oversized_event_is_refused(gateway, zalo, rasa):
+    body = event("u-1022", "x" * 70_000)
+    r = post(gateway.url, body)
+    assert r.status_code == 413 and r.headers["Cache-Control"] == "no-store"
+    chunked = requests.post(gateway.url + "/zalo/webhook", data=iter([body[:40_000], body[40_000:]]),
+                            headers={"X-ZEvent-Signature": "mac=00"})
+    assert chunked.status_code == 413
+    time.sleep(0.1)
+    assert rasa.messages("zalo-u-1022") == [] and zalo.to("u-1022") == []
+
+
+def test_a_signature_of_stray_bytes_is_refused_cleanly(gateway, zalo, caplog):
+    body = event("u-1023", "giả mạo")
+    conn = RawConnection(gateway.url)
+    head = conn.head("POST", "/zalo/webhook", len(body)).replace(b"\r\n\r\n", b"\r\n")
+    conn.send(head + b"X-ZEvent-Signature: mac=\xff\xfe\r\n\r\n" + body)
+    status, headers, _ = conn.response()
+    conn.close()
+    assert status == 403 and headers["cache-control"] == "no-store"
+    assert "Traceback" not in caplog.text and zalo.to("u-1023") == []
+
+
 def test_rasa_down_gives_a_polite_answer(tmp_path, zalo):
     class Down:
         url = "http://127.0.0.1:9"
@@ -154,6 +240,17 @@ def test_rasa_down_gives_a_polite_answer(tmp_path, zalo):
     with BackgroundGateway(make_config(tmp_path, Down, zalo)) as gw:
         post(gw.url, event("u-1009", "chào"))
         assert wait_for(lambda: zalo.to("u-1009")) == [{"text": TEXTS.unavailable}]
+
+
+def test_rasa_silent_failing_or_too_slow_gives_the_polite_answer(tmp_path, rasa, zalo):
+    troubles = {"u-1031": SILENT, "u-1032": FAILING, "u-1033": HANGING}
+    with BackgroundGateway(make_config(tmp_path, rasa, zalo, rasa_timeout=1.0)) as gw:
+        for user, trouble in troubles.items():
+            assert post(gw.url, event(user, trouble)).ok
+        for user in troubles:
+            assert wait_for(lambda: zalo.to(user)) == [{"text": TEXTS.unavailable}]
+        post(gw.url, event("u-1031", "chào"))  # the next message is answered as usual
+        assert wait_for(lambda: len(zalo.to("u-1031")) == 2 and zalo.to("u-1031"))[1] == {"text": "Đã nhận: chào"}
 
 
 def test_rate_limit_tells_the_citizen_once(tmp_path, rasa, zalo):

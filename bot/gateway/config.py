@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -21,7 +22,13 @@ log = logging.getLogger(__name__)
 
 LOCAL_FILE = paths.ROOT / "channels.local.yml"
 WEB_DIR = paths.ROOT / "bot" / "web"
-SECRET_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what Telegram accepts for secret_token
+SECRET_TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts for secret_token (fullmatch)
+ORIGIN_RE = re.compile(r"https?://[^/\s]+")  # fullmatch
+# A Host header value: a name or IPv4 address, or an IPv6 address in brackets; an optional port.
+HOST_RE = re.compile(r"(?:\[(?P<ip6>[0-9A-Fa-f:.]{2,45})\]"
+                     r"|(?P<name>[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?)\.?)"
+                     r"(?::[0-9]{1,5})?")
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 
 # Environment variable -> (section, key) in the local file.
 ENV_KEYS: dict[str, tuple[str, str]] = {
@@ -29,6 +36,9 @@ ENV_KEYS: dict[str, tuple[str, str]] = {
     "GATEWAY_PORT": ("gateway", "port"),
     "GATEWAY_PUBLIC_URL": ("gateway", "public_url"),
     "GATEWAY_ALLOWED_ORIGINS": ("gateway", "allowed_origins"),
+    "GATEWAY_ALLOWED_HOSTS": ("gateway", "allowed_hosts"),
+    "GATEWAY_READ_TIMEOUT": ("gateway", "read_timeout"),
+    "GATEWAY_KEEPALIVE_TIMEOUT": ("gateway", "keepalive_timeout"),
     "GATEWAY_STATE_DIR": ("gateway", "state_dir"),
     "GATEWAY_TRUST_X_FORWARDED_FOR": ("gateway", "trust_x_forwarded_for"),
     "GATEWAY_SENDER_LIMIT_PER_MINUTE": ("gateway", "per_sender_per_minute"),
@@ -88,6 +98,9 @@ class GatewayConfig:
     actions_url: str = "http://127.0.0.1:5055"  # the action server, for /health ("" : not checked)
     public_url: str = ""  # how citizens reach this gateway; base for relative file links
     allowed_origins: tuple[str, ...] = ()  # other sites allowed to embed the web widget
+    allowed_hosts: tuple[str, ...] = ()  # Host header names accepted besides `hosts`' defaults
+    read_timeout: float = 15.0  # seconds for a client to send a request's head, and then its body
+    keepalive_timeout: float = 15.0  # seconds an idle kept-alive connection stays open
     state_dir: Path = paths.ROOT / ".var"
     per_sender_per_minute: int = 30
     per_ip_per_minute: int = 120
@@ -100,6 +113,18 @@ class GatewayConfig:
     def own_url(self) -> str:
         """Base URL for links the gateway hands out: public_url, else this machine."""
         return (self.public_url or f"http://127.0.0.1:{self.port}").rstrip("/")
+
+    @property
+    def hosts(self) -> frozenset[str]:
+        """Host header names the gateway answers (lower case, no port): loopback, the hosts of
+        public_url and of the Telegram webhook URL, the listen address, and allowed_hosts."""
+        names = {*LOOPBACK_HOSTS, *self.allowed_hosts}
+        for url in (self.public_url, self.telegram.webhook_url if self.telegram else ""):
+            if url and urlsplit(url).hostname:
+                names.add(urlsplit(url).hostname)
+        if self.host not in ("", "0.0.0.0", "::"):
+            names.add(self.host)
+        return frozenset(n.lower().strip("[]").rstrip(".") for n in names)
 
     def with_(self, **changes: Any) -> "GatewayConfig":
         return replace(self, **changes)
@@ -122,9 +147,28 @@ def _as_origins(value: Any) -> tuple[str, ...]:
     items = value if isinstance(value, (list, tuple)) else str(value or "").split(",")
     origins = tuple(str(o).strip().rstrip("/") for o in items if str(o).strip())
     for origin in origins:
-        if not re.match(r"^https?://[^/\s]+$", origin):
+        if not ORIGIN_RE.fullmatch(origin):
             raise ConfigError(f"allowed origin {origin!r} must look like https://host[:port]")
     return origins
+
+
+def host_name(value: str) -> str | None:
+    """The host of a Host header value ("name", "name:port", "[::1]:8080"): lower case, without
+    port, brackets or trailing dot; None if it is not a well-formed host."""
+    match = HOST_RE.fullmatch(value)
+    return (match["ip6"] or match["name"]).lower() if match else None
+
+
+def _as_hosts(value: Any) -> tuple[str, ...]:
+    """Host names (a list or comma-separated); a port, if given, is ignored."""
+    items = value if isinstance(value, (list, tuple)) else str(value or "").split(",")
+    hosts = []
+    for item in (str(i).strip() for i in items if str(i).strip()):
+        name = host_name(f"[{item}]" if item.count(":") > 1 and not item.startswith("[") else item)  # bare IPv6
+        if name is None:
+            raise ConfigError(f"allowed host {item!r} must be a host name or IP address, like chatbot.example.gov.vn")
+        hosts.append(name)
+    return tuple(hosts)
 
 
 def _number(section: Mapping[str, Any], key: str, default: float, kind: type = float) -> Any:
@@ -135,6 +179,13 @@ def _number(section: Mapping[str, Any], key: str, default: float, kind: type = f
         return kind(value)
     except (TypeError, ValueError):
         raise ConfigError(f"{key} must be a number, not {value!r}") from None
+
+
+def _seconds(section: Mapping[str, Any], key: str, default: float) -> float:
+    value = _number(section, key, default)
+    if value <= 0:
+        raise ConfigError(f"{key} must be a number of seconds above 0, not {value!r}")
+    return value
 
 
 def _telegram(section: Mapping[str, Any]) -> TelegramConfig | None:
@@ -155,7 +206,7 @@ def _telegram(section: Mapping[str, Any]) -> TelegramConfig | None:
     if mode == "webhook":
         if not cfg.webhook_url.startswith("https://"):
             raise ConfigError("telegram webhook mode needs webhook_url (https://.../telegram/webhook)")
-        if not SECRET_TOKEN_RE.match(cfg.secret_token):
+        if not SECRET_TOKEN_RE.fullmatch(cfg.secret_token):
             raise ConfigError("telegram webhook mode needs secret_token: 1-256 characters A-Z a-z 0-9 _ -")
     return cfg
 
@@ -198,6 +249,9 @@ def load_config(file: Path | None = None, env: Mapping[str, str] | None = None, 
         actions_url=str(gw.get("actions_url", GatewayConfig.actions_url) or "").rstrip("/"),
         public_url=str(gw.get("public_url") or "").rstrip("/"),
         allowed_origins=_as_origins(gw.get("allowed_origins")),
+        allowed_hosts=_as_hosts(gw.get("allowed_hosts")),
+        read_timeout=_seconds(gw, "read_timeout", GatewayConfig.read_timeout),
+        keepalive_timeout=_seconds(gw, "keepalive_timeout", GatewayConfig.keepalive_timeout),
         state_dir=paths.ROOT / Path(gw.get("state_dir") or GatewayConfig.state_dir),  # relative: to the repo
         per_sender_per_minute=_number({**limits, **gw}, "per_sender_per_minute", GatewayConfig.per_sender_per_minute, int),
         per_ip_per_minute=_number({**limits, **gw}, "per_ip_per_minute", GatewayConfig.per_ip_per_minute, int),

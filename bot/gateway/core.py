@@ -42,11 +42,18 @@ class Core:
         return hmac.new(self.client_key, ip.encode(), hashlib.sha256).hexdigest()[:32]
 
     async def converse(self, sender: str, message: str, channel: str, client: str | None = None) -> list[Reply]:
-        """The assistant's replies, or the polite "tạm gián đoạn" text when Rasa is down."""
+        """The assistant's replies, or the polite "tạm gián đoạn" text when Rasa is down, fails,
+        is too slow, or says nothing a citizen would see. Rasa answers 200 with an empty list
+        when its action server is down; no rule or action of this assistant answers a turn with
+        silence, so an empty answer is a fault too, and the citizen is never left without one."""
         try:
-            return await self.rasa.ask(sender, message, channel, client)
+            replies = await self.rasa.ask(sender, message, channel, client)
         except RasaUnavailable:
             return [Reply(self.texts.unavailable)]
+        if not any(r.text or r.buttons or r.file for r in replies):  # nothing, or only web-only "custom"
+            log.warning("Rasa answered nothing a citizen can see (%s channel)", channel)
+            return [Reply(self.texts.unavailable)]
+        return replies
 
     async def close(self) -> None:
         await self.rasa.close()

@@ -18,13 +18,17 @@ from bot.gateway import files, health
 from bot.gateway import web as web_channel
 from bot.gateway.config import GatewayConfig, load_config
 from bot.gateway.core import Core
+from bot.gateway.deadlines import GatewayRunner, body_deadline
+from bot.gateway.hosts import allowed_hosts
 
 log = logging.getLogger(__name__)
 
 
 def create_app(config: GatewayConfig) -> web.Application:
     """The gateway app for `config`: web channel, plus Telegram / Zalo when configured."""
-    app = web.Application(client_max_size=web_channel.MAX_BODY * 4)
+    # Outermost first: slow bodies are cut off and other Host headers refused before any handler.
+    app = web.Application(client_max_size=web_channel.MAX_BODY * 4,
+                          middlewares=[body_deadline(config.read_timeout), allowed_hosts(config.hosts)])
     core = Core.create(config)
     app[web_channel.CORE_KEY] = core
     web_channel.setup(app)
@@ -61,7 +65,7 @@ def quiet_libraries() -> None:
 
 
 async def _run(app: web.Application, config: GatewayConfig, banner: str | None) -> None:
-    runner = web.AppRunner(app, access_log=None)
+    runner = GatewayRunner(app, config, access_log=None)
     await runner.setup()
     try:
         await web.TCPSite(runner, config.host, config.port).start()
@@ -123,7 +127,7 @@ class BackgroundGateway:
 
     async def _start(self) -> None:
         self.app = create_app(self.config)
-        self._runner = web.AppRunner(self.app, access_log=None)
+        self._runner = GatewayRunner(self.app, self.config, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", self.config.port)
         await site.start()

@@ -1,7 +1,11 @@
 """The Telegram channel, with python-telegram-bot 22 (not Rasa's built-in Telegram channel).
 
 - Long polling by default (no public URL needed); webhook mode (`POST /telegram/webhook`)
-  checks the `X-Telegram-Bot-Api-Secret-Token` header on every update and answers 403 otherwise.
+  checks the `X-Telegram-Bot-Api-Secret-Token` header on every update and answers 403 otherwise;
+  a body that is not a JSON update gets 400, one over 64 KiB 413.
+- Every update is handled once: its id is recorded in SQLite first (bot/gateway/dedup.py), so a
+  webhook redelivery or a poller restarting before confirming its offset is not answered twice.
+  Only new private messages and button presses are answered (not edits, channel posts...).
 - One Rasa conversation per chat: sender id "tg-<chat_id>". Private chats only.
 - Rasa buttons become inline keyboards; a press sends the button's payload to Rasa. Telegram's
   callback_data holds at most 64 bytes, so longer payloads are kept in SQLite under a short key.
@@ -13,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import json
 import logging
 import time
 import weakref
@@ -24,19 +27,23 @@ from aiohttp import web
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction
 from telegram.error import TelegramError
-from telegram.ext import (Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler, ContextTypes,
-                          MessageHandler, filters)
+from telegram.ext import (Application, ApplicationBuilder, ApplicationHandlerStop, CallbackQueryHandler,
+                          CommandHandler, ContextTypes, MessageHandler, TypeHandler, filters)
 
 from bot.gateway.config import TelegramConfig
 from bot.gateway.core import Core
+from bot.gateway.dedup import SeenIds
+from bot.gateway.inbound import BadBody, load_json, read_body
 from bot.gateway.messages import Button, FileLink, Reply, absolute_url, split_text
 from bot.gateway.store import connect
+from bot.gateway.web import NO_STORE_KEY
 
 log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = ["message", "callback_query"]
+MAX_BODY = 65_536  # bytes of one webhook update (a 4096-character message and the one it replies to fit)
 MAX_TEXT = 4096  # Telegram's limit for one message
 MAX_CALLBACK_DATA = 64  # bytes
 MAX_FILE = 20 * 1024 * 1024  # bytes we download to re-upload (Telegram bots may upload 50 MB)
@@ -65,6 +72,8 @@ class ButtonPayloads:
 
     def decode(self, data: str) -> str | None:
         """The payload for a pressed button, or None if it is no longer known."""
+        if not data:
+            return None
         if not data.startswith("#"):
             return data
         row = self._conn.execute("SELECT payload FROM tg_payloads WHERE key = ?", (data[1:],)).fetchone()
@@ -80,6 +89,8 @@ class TelegramChannel:
         self.config = config
         self.texts = core.texts
         self.payloads = ButtonPayloads(core.config.state_dir / "gateway.db")
+        self.seen = SeenIds(core.config.state_dir / "gateway.db")
+        self._seen_scope = "telegram:" + config.token.split(":", 1)[0]  # the bot's (public) id, not the token
         builder = (ApplicationBuilder().token(config.token).base_url(config.base_url)
                    .base_file_url(config.base_file_url)
                    # Chats are independent: one slow answer must not hold up the others.
@@ -87,7 +98,8 @@ class TelegramChannel:
         if config.mode == "webhook":
             builder = builder.updater(None)
         self.application: Application = builder.build()
-        private = filters.ChatType.PRIVATE
+        self.application.add_handler(TypeHandler(Update, self.drop_repeats), group=-1)  # before all others
+        private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE  # new messages, not edits
         self.application.add_handler(CommandHandler("start", self.on_start, filters=private))
         self.application.add_handler(CommandHandler("help", self.on_help, filters=private))
         self.application.add_handler(CallbackQueryHandler(self.on_button))
@@ -126,6 +138,7 @@ class TelegramChannel:
         if self._http is not None:
             await self._http.close()
         self.payloads.close()
+        self.seen.close()
 
     async def _shutdown_quietly(self) -> None:
         try:
@@ -140,20 +153,34 @@ class TelegramChannel:
     # --- webhook ---------------------------------------------------------------------------
     async def webhook(self, request: web.Request) -> web.Response:
         """Telegram's POST: the secret token must match on every update."""
-        given = request.headers.get(SECRET_HEADER, "")
-        if not given or not hmac.compare_digest(given.encode(), self.config.secret_token.encode()):
+        given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "surrogateescape")  # stray bytes: no raise
+        if not given or not hmac.compare_digest(given, self.config.secret_token.encode()):
             log.warning("Telegram webhook: update refused (missing or wrong secret token)")
             return web.Response(status=403, text="forbidden")
         if not self.running:
             return web.Response(status=503, text="not ready")
         try:
-            update = Update.de_json(json.loads(await request.read()), self.application.bot)
-        except (ValueError, TypeError, KeyError):
+            data = load_json(await read_body(request, MAX_BODY, self.core.config.read_timeout))
+            if not isinstance(data, dict) or type(data.get("update_id")) is not int:
+                raise ValueError("not an update")
+            update = Update.de_json(data, self.application.bot)
+        except BadBody as exc:
+            log.warning("Telegram webhook: update refused (%s)", exc.reason)
+            return web.Response(status=exc.status, text=exc.reason)
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
+            # python-telegram-bot raises any of these on a malformed update; only the type is logged.
+            log.warning("Telegram webhook: malformed update refused (%s)", type(exc).__name__)
             return web.Response(status=400, text="bad update")
         await self.application.update_queue.put(update)
         return web.Response(text="ok")
 
     # --- handlers --------------------------------------------------------------------------
+    async def drop_repeats(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Group -1: an update seen before (by this or another gateway process) goes no further."""
+        if not self.seen.first_time(self._seen_scope, str(update.update_id)):
+            log.info("Telegram: a repeated update was dropped")
+            raise ApplicationHandlerStop
+
     async def on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await context.bot.send_message(update.effective_chat.id, self.texts.telegram_start)
 
@@ -256,6 +283,7 @@ def setup(app: web.Application, core: Core, config: TelegramConfig) -> TelegramC
     channel = TelegramChannel(core, config)
     if config.mode == "webhook":
         app.router.add_post(WEBHOOK_PATH, channel.webhook)
+        app[NO_STORE_KEY].add(WEBHOOK_PATH)
 
     async def start(app: web.Application) -> None:
         await channel.start()

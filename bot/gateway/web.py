@@ -3,7 +3,9 @@
     POST /api/chat  {"sender": "<8-64 of A-Za-z0-9_->", "message": "<text>"}
          -> 200 [{"text": ..., "buttons": [{"title", "payload"}]}, {"attachment": {"url", "name"}}...]
          -> 400 {"error": "bad request"}   413 (body over 16 KiB)   403 (origin not allowed)
+         -> 408 (body not complete within the read timeout)
          -> 429 [{"text": "<polite Vietnamese>"}]  with Retry-After (per-sender / per-IP limits)
+         Every answer carries Cache-Control: no-store (as do the Telegram and Zalo webhooks').
     OPTIONS /api/chat   CORS preflight for the allowed origins (sites that embed the widget)
     GET /health...      see bot/gateway/health.py
     GET /, GET /<file>  bot/web/index.html (demo page) and the other files of bot/web/
@@ -21,11 +23,12 @@ from urllib.parse import urlparse
 from aiohttp import web
 
 from bot.gateway.core import Core
+from bot.gateway.inbound import BadBody, load_json, read_body
 
 log = logging.getLogger(__name__)
 
 MAX_BODY = 16_384
-SENDER_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+SENDER_RE = re.compile(r"[A-Za-z0-9_-]{8,64}")  # fullmatch: "$" would let a trailing newline through
 # The demo page loads widget.js/widget.css from this server and talks only to it.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'")
@@ -33,6 +36,8 @@ FORWARDING_HEADERS = ("X-Forwarded-For", "Forwarded", "X-Real-IP")
 CORE_KEY = web.AppKey("core", Core)
 # Channel name -> "is it serving now?" (filled in by server.create_app).
 CHANNELS_KEY = web.AppKey("channels", dict)
+# Paths whose answers are never cached (chat replies, webhooks); channels add theirs in setup().
+NO_STORE_KEY = web.AppKey("no_store", set)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -86,6 +91,8 @@ def _decorate(request: web.Request, response: web.StreamResponse, origin: str) -
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     response.headers.setdefault("Content-Security-Policy", CSP)
+    if request.path in request.app[NO_STORE_KEY]:
+        response.headers["Cache-Control"] = "no-store"
 
 
 @web.middleware
@@ -111,20 +118,14 @@ async def preflight(request: web.Request) -> web.Response:
 
 async def chat(request: web.Request) -> web.Response:
     core = request.app[CORE_KEY]
-    if request.content_length is not None and request.content_length > MAX_BODY:
-        return _json({"error": "request too large"}, 413)
     try:
-        raw = await request.content.read(MAX_BODY + 1)
-    except (ConnectionError, ValueError):
-        return _json({"error": "bad request"}, 400)
-    if len(raw) > MAX_BODY:
-        return _json({"error": "request too large"}, 413)
-    try:
-        data = json.loads(raw.decode("utf-8"))
+        data = load_json(await read_body(request, MAX_BODY, core.config.read_timeout))
         sender, message = data["sender"], data["message"]
-        if not isinstance(sender, str) or not SENDER_RE.match(sender) or not isinstance(message, str):
+        if not isinstance(sender, str) or not SENDER_RE.fullmatch(sender) or not isinstance(message, str):
             raise ValueError
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+    except BadBody as exc:
+        return _json({"error": exc.reason}, exc.status)
+    except (ValueError, KeyError, TypeError):
         return _json({"error": "bad request"}, 400)
 
     ip = client_ip(request, core.config.trust_x_forwarded_for)
@@ -153,6 +154,7 @@ async def static(request: web.Request) -> web.StreamResponse:
 def setup(app: web.Application) -> None:
     """Add the website channel's API routes and middleware to the gateway app."""
     app.middlewares.append(security_headers)
+    app[NO_STORE_KEY] = {"/api/chat"}
     app.router.add_post("/api/chat", chat)
     app.router.add_route("OPTIONS", "/api/chat", preflight)
 
