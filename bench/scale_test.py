@@ -149,6 +149,20 @@ def stored_order(pg_url: str, senders: list[str]) -> dict[str, list[str]]:
     return stored
 
 
+def shared_rows(pg_url: str) -> dict[str, int]:
+    """Rows our own code wrote to the shared PostgreSQL (VHTTDL_SHARED_DB_URL): the turns recorded
+    for the staff console by the action server, the rate-limit log of both gateways."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(pg_url)
+    try:
+        with engine.connect() as conn:
+            return {table: conn.execute(sa.text(f"select count(*) from {table}")).scalar_one()
+                    for table in ("turns", "rate_log")}
+    finally:
+        engine.dispose()
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--conversations", type=int, default=50)
@@ -219,7 +233,8 @@ def main() -> int:
                 out_of_order = sum(1 for s in stored
                                    if stored[s] != kill["sent"][s] and sorted(stored[s]) == sorted(kill["sent"][s]))
                 kill.update(lost=lost, duplicated=duplicated, out_of_order=out_of_order,
-                            killed_at_turn=killed.get("at_turn"), replica_alive=services[1].alive())
+                            killed_at_turn=killed.get("at_turn"), replica_alive=services[1].alive(),
+                            shared=shared_rows(pg))
         finally:
             servers.stop()
     for name, r in results.items():
@@ -230,8 +245,10 @@ def main() -> int:
     kill = results["replica killed"]
     print(f"replica killed at turn {kill['killed_at_turn']}: lost {kill['lost']}, duplicated {kill['duplicated']}, "
           f"out of order {kill['out_of_order']}")
+    print(f"shared state in PostgreSQL: {kill['shared']['turns']} turns recorded, "
+          f"{kill['shared']['rate_log']} rate-limit entries")
     ok = (kill["killed_at_turn"] and not kill["replica_alive"] and kill["lost"] == kill["duplicated"] ==
-          kill["out_of_order"] == 0 and not kill["wrong"])
+          kill["out_of_order"] == 0 and not kill["wrong"] and all(kill["shared"].values()))
     if not args.no_report:
         write_report(results, args)
     print("PASS" if ok else "FAIL")
@@ -251,7 +268,9 @@ def write_report(results: dict, args: argparse.Namespace) -> None:
     lines += ["", f"Replica killed (SIGKILL) at turn {kill['killed_at_turn']} of {kill['turns']}: "
               f"turns lost **{kill['lost']}**, stored twice **{kill['duplicated']}**, out of order "
               f"**{kill['out_of_order']}** (user messages in PostgreSQL compared with what was sent); "
-              f"every conversation went on on the surviving replica.", "", END]
+              f"every conversation went on on the surviving replica. Our own state was on the same "
+              f"PostgreSQL: {kill['shared']['turns']} turns recorded for the staff console by the action "
+              f"server, {kill['shared']['rate_log']} rate-limit entries from the two gateways.", "", END]
     text = REPORT.read_text(encoding="utf-8") if REPORT.exists() else f"# Reliability\n\n{START}\n{END}\n"
     pattern = re.compile(re.escape(START) + ".*?" + re.escape(END), re.S)
     REPORT.write_text(pattern.sub(lambda m: "\n".join(lines), text), encoding="utf-8")
