@@ -21,11 +21,15 @@ from bot.forms import profiles as profiles_module
 from bot.forms.profiles import ProfileStore
 from bot.gateway import ratelimit
 from bot.gateway.ratelimit import RateLimiter
+from bot.gateway import dedup, telegram
+from bot.gateway.dedup import SeenIds
+from bot.gateway.telegram import ButtonPayloads
 from bot.gateway.zalo_api import TokenStore, tokens_table
 
 CCCD = "001190012345"
 PROFILE = {"cccd": CCCD, "full_name": "Nguyễn Thị Hường", "birth_date": "1990-03-15", "phone": "0912345678"}
-ALL_TABLES = [guard_module.metadata, profiles_module.metadata, ratelimit.metadata, tokens_table.metadata]
+ALL_TABLES = [guard_module.metadata, profiles_module.metadata, ratelimit.metadata, tokens_table.metadata,
+              dedup.metadata, telegram.payloads_metadata]
 
 
 # PostgreSQL as in tests/test_analytics.py: missing server binaries FAIL (scripts/ci-deps.sh
@@ -163,6 +167,29 @@ def test_concurrent_processes_never_allow_more_than_the_limit(where):
     queue = ctx.Queue()
     _run_processes(_allow_many, [(where, 15, queue) for _ in range(4)])  # 60 requests at once
     assert sum(queue.get(timeout=10) for _ in range(4)) == 30
+
+
+# --- updates already answered, long Telegram buttons -----------------------------------------
+
+def _see_all(where: str, queue) -> None:
+    seen = SeenIds(where)
+    queue.put(sum(seen.first_time("zalo:app", f"msg-{n}") for n in range(20)))
+
+
+def test_each_update_is_first_seen_by_exactly_one_process(where):
+    ctx = multiprocessing.get_context("spawn")
+    queue = ctx.Queue()
+    _run_processes(_see_all, [(where, queue) for _ in range(4)])  # the same 20 ids, 4 processes at once
+    assert sum(queue.get(timeout=10) for _ in range(4)) == 20
+    assert not SeenIds(where).first_time("zalo:app", "msg-3") and SeenIds(where).first_time("telegram:1", "msg-3")
+
+
+def test_a_long_button_pressed_on_another_replica_is_known(where):
+    payload = '/ask_fee{"procedure": "' + "x" * 80 + '"}'
+    data = ButtonPayloads(where).encode(payload)
+    assert data.startswith("#") and len(data.encode()) <= 64
+    assert ButtonPayloads(where).decode(data) == payload  # another gateway process or machine
+    assert ButtonPayloads(where).decode("#" + "0" * 32) is None
 
 
 # --- the Zalo token pair ------------------------------------------------------------------

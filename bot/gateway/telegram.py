@@ -23,6 +23,7 @@ import weakref
 from pathlib import Path
 
 import aiohttp
+import sqlalchemy as sa
 from aiohttp import web
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction
@@ -30,12 +31,12 @@ from telegram.error import TelegramError
 from telegram.ext import (Application, ApplicationBuilder, ApplicationHandlerStop, CallbackQueryHandler,
                           CommandHandler, ContextTypes, MessageHandler, TypeHandler, filters)
 
+from bot import shared_state
 from bot.gateway.config import TelegramConfig
 from bot.gateway.core import Core
 from bot.gateway.dedup import SeenIds
 from bot.gateway.inbound import BadBody, load_json, read_body
 from bot.gateway.messages import Button, FileLink, Reply, absolute_url, split_text
-from bot.gateway.store import connect
 from bot.gateway.web import NO_STORE_KEY
 
 log = logging.getLogger(__name__)
@@ -51,23 +52,32 @@ TYPING_EVERY = 4.5  # seconds; Telegram shows "typing..." for about 5 s per chat
 PAYLOAD_DAYS = 30  # long button payloads are forgotten after this
 
 
+payloads_metadata = sa.MetaData()
+tg_payloads = sa.Table(
+    "tg_payloads", payloads_metadata,
+    sa.Column("key", sa.String(32), primary_key=True),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("created", sa.Float, nullable=False, index=True),
+)
+
+
 class ButtonPayloads:
     """callback_data for a button payload: the payload itself when it fits in 64 bytes, else
-    "#<key>" with the payload stored in SQLite (shared by gateway processes, survives restarts)."""
+    "#<key>" with the payload kept in the gateway's database (bot/shared_state.py: shared by
+    gateway processes and, with VHTTDL_SHARED_DB_URL, by every replica; survives restarts)."""
 
-    def __init__(self, path: Path) -> None:
-        self._conn = connect(path)
-        self._conn.execute("CREATE TABLE IF NOT EXISTS tg_payloads (key TEXT PRIMARY KEY, payload TEXT, "
-                           "created REAL)")
+    def __init__(self, path: Path | str) -> None:
+        self.url = shared_state.as_url(path)
 
     def encode(self, payload: str) -> str:
         if len(payload.encode("utf-8")) <= MAX_CALLBACK_DATA and not payload.startswith("#"):
             return payload
         key = hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
         now = time.time()
-        self._conn.execute("INSERT INTO tg_payloads VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET created = ?",
-                           (key, payload, now, now))
-        self._conn.execute("DELETE FROM tg_payloads WHERE created < ?", (now - PAYLOAD_DAYS * 86400,))
+        with shared_state.engine(self.url, payloads_metadata).begin() as conn:
+            conn.execute(shared_state.insert(conn, tg_payloads).values(key=key, payload=payload, created=now)
+                         .on_conflict_do_update(index_elements=["key"], set_={"created": now}))
+            conn.execute(tg_payloads.delete().where(tg_payloads.c.created < now - PAYLOAD_DAYS * 86400))
         return "#" + key
 
     def decode(self, data: str) -> str | None:
@@ -76,11 +86,11 @@ class ButtonPayloads:
             return None
         if not data.startswith("#"):
             return data
-        row = self._conn.execute("SELECT payload FROM tg_payloads WHERE key = ?", (data[1:],)).fetchone()
-        return row[0] if row else None
+        with shared_state.engine(self.url, payloads_metadata).connect() as conn:
+            return conn.execute(sa.select(tg_payloads.c.payload).where(tg_payloads.c.key == data[1:])).scalar()
 
     def close(self) -> None:
-        self._conn.close()
+        """Nothing to close: connections are pooled per database (bot/shared_state.py)."""
 
 
 class TelegramChannel:
@@ -88,8 +98,9 @@ class TelegramChannel:
         self.core = core
         self.config = config
         self.texts = core.texts
-        self.payloads = ButtonPayloads(core.config.state_dir / "gateway.db")
-        self.seen = SeenIds(core.config.state_dir / "gateway.db")
+        state = shared_state.location(core.config.state_dir / "gateway.db")
+        self.payloads = ButtonPayloads(state)
+        self.seen = SeenIds(state)
         self._seen_scope = "telegram:" + config.token.split(":", 1)[0]  # the bot's (public) id, not the token
         builder = (ApplicationBuilder().token(config.token).base_url(config.base_url)
                    .base_file_url(config.base_file_url)

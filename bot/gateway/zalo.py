@@ -105,7 +105,7 @@ class ZaloChannel:
         self.session = requests.Session()
         self.tokens = TokenStore(shared_state.location(core.config.state_dir / "zalo.db"), config, self.session)
         self.client = ZaloClient(config, self.tokens, self.session)
-        self.seen = SeenIds(core.config.state_dir / "gateway.db")
+        self.seen = SeenIds(shared_state.location(core.config.state_dir / "gateway.db"))
         self._tasks: set[asyncio.Task] = set()
         # One user's messages reach Rasa in the order Zalo delivered them (events are handled
         # concurrently across users); a lock lives only while its user has work in flight.
