@@ -18,6 +18,7 @@ is lost, wrong or out of order. Results: docs/reliability.md (between the scale-
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import re
@@ -38,8 +39,9 @@ sys.path.insert(0, str(ROOT))
 
 from bench.conversations import free_port, norm  # noqa: E402
 from bench.load import percentile  # noqa: E402
-from bot.launcher import _bin, rasa_env  # noqa: E402
-from bot.supervisor import Service, Supervisor  # noqa: E402
+from bot.launcher import rasa_env  # noqa: E402
+from bot.launcher import services as launcher_services  # noqa: E402
+from bot.supervisor import Supervisor  # noqa: E402
 from tests.postgres import temporary_postgres  # noqa: E402
 from tests.redis_server import temporary_redis  # noqa: E402
 
@@ -189,15 +191,12 @@ def main() -> int:
                # our own state on the same PostgreSQL
                "VHTTDL_SHARED_DB_URL": pg, "VHTTDL_FILES_DIR": str(tmp / "forms"),
                "VHTTDL_DOSSIER_DB": str(tmp / "dossiers.db")}
-        rasa_cmd = [_bin("rasa"), "run", "--model", "models", "--endpoints", "endpoints.production.yml",
-                    "--credentials", "credentials.yml", "--interface", "127.0.0.1", "--port"]
-        services = [
-            Service("action server", [_bin("rasa"), "run", "actions", "--actions", "actions", "--port",
-                                      str(actions_port)], tmp / "actions.log",
-                    f"http://127.0.0.1:{actions_port}/health", env, actions_port),
-            Service("Rasa 1", rasa_cmd + [str(r1)], tmp / "rasa1.log", f"http://127.0.0.1:{r1}/", env, r1),
-            Service("Rasa 2", rasa_cmd + [str(r2)], tmp / "rasa2.log", f"http://127.0.0.1:{r2}/", env, r2),
-        ]
+        actions, rasa1 = launcher_services(r1, actions_port, endpoints="endpoints.production.yml", log_dir=tmp,
+                                           extra_env=env)
+        rasa1.name = "Rasa 1"
+        rasa2 = dataclasses.replace(rasa1, name="Rasa 2", argv=rasa1.argv[:-1] + [str(r2)], log=tmp / "rasa2.log",
+                                    health_url=f"http://127.0.0.1:{r2}/", port=r2)
+        services = [actions, rasa1, rasa2]
         servers = Supervisor(services, ROOT)
         print("Starting PostgreSQL, Redis, the action server and two Rasa replicas...", flush=True)
         servers.start()

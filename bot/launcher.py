@@ -4,8 +4,10 @@
 
 Rasa and the action server listen on 127.0.0.1 only: Rasa's REST channel has no authentication.
 The gateway (bot/gateway/: demo page + widget endpoint, and Telegram / Zalo OA when configured)
-is the only public part. Rasa's and the action server's logs go to .var/log/; this process
-prints where to chat and stops everything on Ctrl-C.
+is the only public part. Rasa's and the action server's logs go to .var/log/ (personal data
+masked, rotated). This process prints where to chat, restarts a server that stops or hangs
+(bot/supervisor.py), and stops everything on Ctrl-C or SIGTERM: the gateway first (turns in
+flight finish), then Rasa, then the action server.
 """
 from __future__ import annotations
 
