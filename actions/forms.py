@@ -14,6 +14,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import feedback
 from actions.actions import INTERNAL_ERROR, answer_aside, sent_and_recorded, turn_from_tracker, verified_dossier
+from actions.threads import OffLoopAction, off_loop
 from bot import service
 from bot.dialogue import SLOT_PROCEDURE
 from bot.forms import session
@@ -34,11 +35,11 @@ def _say(dispatcher: CollectingDispatcher, outcome: FormOutcome) -> None:
         dispatcher.utter_message(**message)
 
 
-class ActionStartForm(Action):
+class ActionStartForm(OffLoopAction):
     def name(self) -> Text:
         return "action_start_form"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    def work(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         entity = next((e.get("value") for e in (tracker.latest_message or {}).get("entities") or []
                        if e.get("entity") == PROCEDURE_ENTITY), None)
         try:
@@ -68,8 +69,13 @@ class ValidateCitizenForm(FormValidationAction):
         # No session (none started, or it ended): nothing to ask, the form closes.
         return domain_slots if tracker.get_slot(SLOT_STATE) else []
 
-    def validate_form_answer(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                             domain: DomainDict) -> Dict[Text, Any]:
+    async def validate_form_answer(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                   domain: DomainDict) -> Dict[Text, Any]:
+        # Rendering the PDF and DOCX, profiles and the dossier source: off the event loop.
+        return await off_loop(self.check_answer, value, dispatcher, tracker, domain)
+
+    def check_answer(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                     domain: DomainDict) -> Dict[Text, Any]:
         if not isinstance(value, str):
             # Called on activation too (slots set since the last message): no answer yet.
             return {}
@@ -105,11 +111,11 @@ class ActionAskFormAnswer(Action):
         return []
 
 
-class ActionForgetProfile(Action):
+class ActionForgetProfile(OffLoopAction):
     def name(self) -> Text:
         return "action_forget_profile"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    def work(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         try:
             desk = service.form_desk()
             if not desk.asks_to_forget(_text(tracker)):
