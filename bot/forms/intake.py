@@ -17,7 +17,7 @@ from bot.dossiers.model import Dossier
 from bot.dossiers.model import find_code
 from bot.forms import api, session
 from bot.forms.delivery import FileStore
-from bot.forms.fields import check_phone
+from bot.forms.fields import ascii_digits, check_phone
 from bot.forms.profiles import ProfileStore
 from bot.forms.templates import CCCD_IN_TEXT, asks_for_a_form, asks_to_forget, load_texts
 from bot.intents import PROCEDURE_ENTITY
@@ -143,7 +143,7 @@ class FormDesk:
     def forget(self, text: str) -> FormOutcome:
         """Delete a stored profile: the message must hold its CCCD and the phone stored with it
         (the same proof as recognition); the reply is the same whether anything was deleted."""
-        text = clean_input(text)
+        text = ascii_digits(clean_input(text))
         m = CCCD_IN_TEXT.search(text)
         cccd = re.sub(r"\D", "", m.group(0)) if m else None
         rest = text[:m.start()] + " " + text[m.end():] if m else text
