@@ -8,7 +8,9 @@ import sys
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 import requests
@@ -37,35 +39,43 @@ def api(tmp_path_factory):
     server.server_close()
 
 
-@pytest.fixture(scope="module")
-def action_server(api, tmp_path_factory):
-    url, _ = api
-    tmp = tmp_path_factory.mktemp("actions")
+@contextmanager
+def running_action_server(tmp: Path, env: dict[str, str]) -> Iterator[str]:
+    """`rasa run actions` on a free loopback port with `env`; yields its base URL."""
     port = free_port()
-    env = {**rasa_env(), "VHTTDL_DOSSIER_SOURCE": "http", "VHTTDL_DOSSIER_API_URL": url,
-           "VHTTDL_DOSSIER_API_TOKEN": "s3cret", "VHTTDL_DOSSIER_API_TIMEOUT": str(BUDGET),
-           "VHTTDL_GUARD_DB": str(tmp / "guard.db"), "VHTTDL_FILES_DIR": str(tmp / "forms"),
-           "VHTTDL_PROFILES_DB": str(tmp / "profiles.db")}
+    env = {**rasa_env(), "VHTTDL_GUARD_DB": str(tmp / "guard.db"), "VHTTDL_FILES_DIR": str(tmp / "forms"),
+           "VHTTDL_PROFILES_DB": str(tmp / "profiles.db"), **env}
     log = open(tmp / "actions.log", "ab")
     process = subprocess.Popen([str(Path(sys.executable).with_name("rasa")), "run", "actions", "--actions", "actions",
                                 "--port", str(port)], cwd=paths.ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        assert process.poll() is None, (tmp / "actions.log").read_text(errors="replace")[-2000:]
-        try:
-            if requests.get(f"{base}/health", timeout=1).ok:
-                break
-        except requests.RequestException:
-            time.sleep(0.3)
-    else:
-        pytest.fail("action server not ready")
-    # The first call builds the catalog index: not what is measured.
-    call(base, "action_answer", "phí thẻ hướng dẫn viên nội địa", "ask_fee")
-    yield base
-    process.terminate()
-    process.wait(timeout=10)
-    log.close()
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            assert process.poll() is None, (tmp / "actions.log").read_text(errors="replace")[-2000:]
+            try:
+                if requests.get(f"{base}/health", timeout=1).ok:
+                    break
+            except requests.RequestException:
+                time.sleep(0.3)
+        else:
+            pytest.fail("action server not ready")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def action_server(api, tmp_path_factory):
+    url, _ = api
+    env = {"VHTTDL_DOSSIER_SOURCE": "http", "VHTTDL_DOSSIER_API_URL": url, "VHTTDL_DOSSIER_API_TOKEN": "s3cret",
+           "VHTTDL_DOSSIER_API_TIMEOUT": str(BUDGET)}
+    with running_action_server(tmp_path_factory.mktemp("actions"), env) as base:
+        # The first call builds the catalog index: not what is measured.
+        call(base, "action_answer", "phí thẻ hướng dẫn viên nội địa", "ask_fee")
+        yield base
 
 
 def call(base: str, action: str, text: str, intent: str, entities: list | None = None) -> tuple[float, list[str]]:
@@ -109,3 +119,17 @@ def test_slow_lookups_answer_within_budget_and_do_not_hold_up_others(action_serv
         assert seconds < BUDGET + 1.0, f"a lookup took {seconds:.1f} s"
         assert UNAVAILABLE in " ".join(texts)  # the polite "try later / hotline" reply
 
+
+
+def test_a_corrupt_dossier_store_answers_unavailable_and_says_how_to_fix_it(tmp_path):
+    """The action server starts on a damaged dossiers.db; a lookup gets the polite reply, and
+    its log names the file and the fix (once)."""
+    bad = tmp_path / "dossiers.db"
+    bad.write_bytes(b"not a database " * 500)
+    with running_action_server(tmp_path, {"VHTTDL_DOSSIER_SOURCE": "sqlite", "VHTTDL_DOSSIER_DB": str(bad)}) as base:
+        for _ in range(2):
+            _, texts = lookup(base)
+            assert UNAVAILABLE in " ".join(texts)
+    log = (tmp_path / "actions.log").read_text(errors="replace")
+    assert log.count(f"dossier store {bad} cannot be read") == 1 and "python -m bot dossiers import" in log
+    assert bad.read_bytes() == b"not a database " * 500  # left for whoever repairs it

@@ -211,3 +211,49 @@ def test_http_adapter_logs_no_personal_data(api, caplog):
         with pytest.raises(SourceUnavailable):
             HttpSource(url, token="s3cret").get(CODE)
     assert "Nguyễn" not in caplog.text and "0912345678" not in caplog.text and "s3cret" not in caplog.text
+
+
+# ------------------------------------------------------------------ start-up (bot/launcher.py)
+
+
+@pytest.fixture()
+def startup(monkeypatch, tmp_path):
+    from bot.launcher import load_demo_dossiers
+
+    path = tmp_path / "var" / "dossiers.db"
+    monkeypatch.setenv("VHTTDL_DOSSIER_DB", str(path))
+    monkeypatch.delenv("VHTTDL_DOSSIER_SOURCE", raising=False)
+    monkeypatch.delenv("VHTTDL_DOSSIER_DEMO", raising=False)
+    return path, load_demo_dossiers
+
+
+def test_startup_without_a_store_loads_the_demo_set_and_says_so(startup):
+    path, load = startup
+    line = load()
+    assert str(path) in line and "MADE-UP" in line and "VHTTDL_DOSSIER_DEMO=0" in line
+    assert SqliteSource(path).count() > 40
+    assert load() is None  # once only
+
+
+def test_startup_never_fills_an_existing_store_even_an_empty_one(startup):
+    path, load = startup
+    SqliteSource(path).count()  # created, empty: a production store before its first import
+    assert load() is None and SqliteSource(path).count() == 0
+
+
+def test_startup_without_a_store_and_demo_off_creates_nothing(startup, monkeypatch):
+    path, load = startup
+    monkeypatch.setenv("VHTTDL_DOSSIER_DEMO", "0")
+    assert load() is None and not path.exists()
+
+
+def test_startup_with_a_corrupt_store_warns_and_goes_on(startup, capsys):
+    path, load = startup
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"this is not a database" * 100)
+    assert load() is None  # no exception: the assistant starts
+    err = capsys.readouterr().err
+    assert f"dossier store {path} cannot be read" in err and "python -m bot dossiers import" in err
+    assert path.read_bytes() == b"this is not a database" * 100  # untouched
+    with pytest.raises(SourceUnavailable):
+        SqliteSource(path).get(CODE)
