@@ -86,7 +86,7 @@ class ValidateCitizenForm(FormValidationAction):
             kept = answer_aside(dispatcher, tracker, procedure, lambda: _say(dispatcher, FormOutcome(session.reprompt(state))))
             if kept is not None:
                 return {**kept, SLOT_ANSWER: None, SLOT_STATE: state}
-            outcome = service.form_desk().answer(state, value, verified_dossier(tracker))
+            outcome = service.form_desk().answer(state, value, verified_dossier(tracker), tracker.sender_id)
         except Exception:  # noqa: BLE001
             log.error("validate_citizen_form failed", exc_info=True)
             dispatcher.utter_message(text=INTERNAL_ERROR)
@@ -122,7 +122,7 @@ class ActionForgetProfile(OffLoopAction):
                 # Misread as a deletion request: answer it as a question about procedures instead.
                 answer = service.dialogue().respond(replace(turn_from_tracker(tracker), intent="ask_procedure"))
                 return sent_and_recorded(dispatcher, tracker, answer)
-            _say(dispatcher, desk.forget(_text(tracker)))
+            _say(dispatcher, desk.forget(_text(tracker), tracker.sender_id))
             feedback.record(tracker, "answered")
         except Exception:  # noqa: BLE001
             log.error("action_forget_profile failed", exc_info=True)

@@ -114,7 +114,7 @@ class ValidateDossierCheck(FormValidationAction):
             turn = precheck.handle(state, value, answerer)
             send(dispatcher, Outcome(turn.replies))
             if turn.finished:
-                self._printable(dispatcher, turn.state, answerer)
+                self._printable(dispatcher, turn.state, answerer, tracker.sender_id)
                 return {SLOT_ANSWER: None, SLOT_STATE: None}
         except Exception:  # noqa: BLE001
             log.error("validate_dossier_check failed", exc_info=True)
@@ -123,13 +123,14 @@ class ValidateDossierCheck(FormValidationAction):
         return {SLOT_ANSWER: None, SLOT_STATE: turn.state}
 
     @staticmethod
-    def _printable(dispatcher: CollectingDispatcher, state: dict, answerer) -> None:
-        """The checklist as a PDF behind an expiring link, like the filled forms."""
+    def _printable(dispatcher: CollectingDispatcher, state: dict, answerer, conversation: str) -> None:
+        """The checklist as a PDF behind an expiring link, like the filled forms (and deleted
+        with them by "xoá thông tin")."""
         from bot.forms.api import default_base_url
 
         procedure = answerer.catalog.get(state["procedure"])
         name, pdf = precheck.printable(procedure, state["answers"], answerer, answerer.today or dt.date.today())
-        stored = service.form_desk().files.put([(name, pdf)])[0]
+        stored = service.form_desk().files.put([(name, pdf)], owner=conversation)[0]
         url = stored.url(default_base_url())
         dispatcher.utter_message(text=answerer.phrase("precheck.printable_link", url=url),
                                  attachment={"url": url, "name": name})

@@ -164,3 +164,16 @@ def test_advice_after_a_finished_lookup_is_advice_not_the_status_card():
                                                      {"dossier_code": code, "dossier_verified": [code]}))
     text = " ".join(m["text"] for m in messages)
     assert code not in text and "bổ sung" in text
+
+
+def test_forget_deletes_the_files_made_in_this_conversation():
+    from actions.forms import ActionForgetProfile
+
+    files = service.form_desk().files
+    mine, = files.put([("don.pdf", b"%PDF mine")], owner="test-user")
+    theirs, = files.put([("don.pdf", b"%PDF theirs")], owner="someone-else")
+    messages, _ = run(ActionForgetProfile(), tracker("xoá thông tin của tôi", "forget_profile"))
+    assert messages  # asks for the CCCD and phone of a stored profile
+    assert files.find(mine.token, mine.filename) is None
+    assert files.find(theirs.token, theirs.filename) is not None
+    files.forget("someone-else")
