@@ -41,14 +41,15 @@ class ActionStartForm(OffLoopAction):
 
     def work(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         entity = next((e.get("value") for e in (tracker.latest_message or {}).get("entities") or []
-                       if e.get("entity") == PROCEDURE_ENTITY), None)
+                       if e.get("entity") == PROCEDURE_ENTITY and isinstance(e.get("value"), str)), None)
+        context = tracker.get_slot(SLOT_PROCEDURE)
         try:
             desk = service.form_desk()
             if entity is None and not desk.asks_for_a_form(_text(tracker)):
                 # Misread as a form request: answer it as a question about the procedure instead.
                 answer = service.dialogue().respond(replace(turn_from_tracker(tracker), intent="ask_procedure"))
                 return [SlotSet(SLOT_STATE, None)] + sent_and_recorded(dispatcher, tracker, answer)
-            outcome = desk.start(_text(tracker), entity, tracker.get_slot(SLOT_PROCEDURE))
+            outcome = desk.start(_text(tracker), entity, context if isinstance(context, str) else None)
         except Exception:  # noqa: BLE001 - the citizen must get an answer whatever failed
             log.error("action_start_form failed", exc_info=True)
             dispatcher.utter_message(text=INTERNAL_ERROR)

@@ -70,7 +70,7 @@ class FormDesk:
         """The procedure whose form to fill: a clicked button, a procedure named in the message,
         or the one under discussion - if it has a form template."""
         ids = set(self.with_forms())
-        if entity in ids:
+        if isinstance(entity, str) and entity in ids:
             return entity
         match = self.dialogue.index.search(clean_input(text), within=ids) if clean_input(text) else None
         if match is not None and match.kind == "found":
@@ -91,7 +91,7 @@ class FormDesk:
         procedure = self.choose(text, entity, context)
         if procedure is None:
             named = entity or context
-            if named and named in self.dialogue.catalog:
+            if isinstance(named, str) and named in self.dialogue.catalog:
                 return FormOutcome([{"text": self.texts["no_template"].format(
                     procedure=self.dialogue.catalog.get(named).short_name)}] + self.offer().messages)
             return self.offer()
