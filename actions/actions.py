@@ -7,7 +7,7 @@ import logging
 from dataclasses import replace
 from typing import Any, Callable, Dict, List, Text
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
