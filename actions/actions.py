@@ -83,6 +83,7 @@ def send(dispatcher: CollectingDispatcher, outcome: Outcome) -> List[Dict[Text, 
 class _DialogueAction(OffLoopAction, abc.ABC):
     """Runs one Dialogue method; any failure becomes a polite message, logged without the
     citizen's text (it may hold personal data). Abstract, so rasa_sdk does not register it."""
+    ends_turn = True
 
     handler: Callable[[Dialogue, Turn], Outcome]
     asks_helpful = False  # ask 👍/👎 under the first answer about a procedure
@@ -192,6 +193,7 @@ SMALL_TALK = ("greet", "goodbye", "thank")
 
 
 class ActionSmallTalk(OffLoopAction):
+    ends_turn = True
     def name(self) -> Text:
         return "action_small_talk"
 

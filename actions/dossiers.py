@@ -48,6 +48,7 @@ def lookup_turn(tracker: Tracker) -> DossierTurn:
 
 
 class ActionDossierStatus(OffLoopAction):
+    ends_turn = True
     pool_name = "dossiers"  # a slow one-stop system holds up lookups only, never other answers
 
     def name(self) -> Text:

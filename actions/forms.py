@@ -113,6 +113,7 @@ class ActionAskFormAnswer(Action):
 
 
 class ActionForgetProfile(OffLoopAction):
+    ends_turn = True
     def name(self) -> Text:
         return "action_forget_profile"
 

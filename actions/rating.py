@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 
 class ActionRate(OffLoopAction):
+    ends_turn = True
     def name(self) -> Text:
         return "action_rate"
 

@@ -22,6 +22,8 @@ from typing import Any, Callable, Dict, List, Text, TypeVar
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.session import bounded
+
 T = TypeVar("T")
 # Threads per pool. Lookups wait on the network (bounded by their deadline), the rest is short
 # CPU work or a local SQLite file.
@@ -47,6 +49,7 @@ class OffLoopAction(Action, abc.ABC):
     not register it."""
 
     pool_name = "actions"
+    ends_turn = False  # followed by action_listen: may continue a very long session in a new one
 
     @abc.abstractmethod
     def name(self) -> Text:
@@ -57,4 +60,5 @@ class OffLoopAction(Action, abc.ABC):
         ...
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        return await off_loop(self.work, dispatcher, tracker, domain, pool_name=self.pool_name)
+        events = await off_loop(self.work, dispatcher, tracker, domain, pool_name=self.pool_name)
+        return bounded(tracker, events) if self.ends_turn else events
