@@ -86,8 +86,11 @@ class FaultyHandler(ContractHandler):
         fault = type(self).faults.pop(0) if type(self).faults else type(self).default
         if fault == "sleep":  # a system that hangs: nothing for 20 s, then the right answer
             time.sleep(20)
-            fault = "ok"
-        if fault == "trickle":  # the right answer, status line included, one byte every 0.5 s
+            try:
+                super().do_GET()
+            except OSError:  # the client gave up long ago: what it should do
+                self.close_connection = True
+        elif fault == "trickle":  # the right answer, status line included, one byte every 0.5 s
             self._trickle()
         elif fault == "500":
             self.send_json(500, {"error": "boom"})
