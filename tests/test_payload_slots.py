@@ -164,6 +164,20 @@ def test_a_typed_restart_asks_before_dropping_a_form_then_restarts_on_the_second
     assert "1.000.000" in text
 
 
+def test_a_typed_session_start_never_drops_a_form_either(assistant):
+    chat = Chat(assistant, "session-start")
+    chat.say("điền đơn đề nghị cấp giấy phép karaoke giúp tôi")
+    before = chat.slots()["form_state"]
+    _, text = chat.say("/session_start")
+    assert "/restart một lần nữa" in text and chat.slots()["form_state"] == before
+    chat.say("001190012345")  # the form goes on where it was
+    state = chat.slots()["form_state"]
+    assert state["values"].get(before["asking"]) == "001190012345" and chat.loop() == "citizen_form"
+    chat.say("/session_start")
+    _, text = chat.say("/restart")  # confirms: the citizen was told to type it again
+    assert "bắt đầu lại" in text and chat.slots().get("form_state") is None
+
+
 def test_a_typed_restart_without_anything_open_restarts_and_says_so(assistant):
     chat = Chat(assistant, "restart-plain")
     chat.say("phí karaoke bao nhiêu")
