@@ -7,11 +7,12 @@ import logging
 from dataclasses import replace
 from typing import Any, Callable, Dict, List, Text
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import feedback
+from actions.threads import OffLoopAction
 from bot import service
 from bot.answers import load_replies
 from bot.dialogue import SLOT_CANDIDATES, SLOT_LAST_FACET, SLOT_PENDING_FACET, SLOT_PROCEDURE, Dialogue, Outcome, Turn
@@ -79,9 +80,10 @@ def send(dispatcher: CollectingDispatcher, outcome: Outcome) -> List[Dict[Text, 
     return [SlotSet(name, value) for name, value in outcome.slots.items()]
 
 
-class _DialogueAction(Action, abc.ABC):
+class _DialogueAction(OffLoopAction, abc.ABC):
     """Runs one Dialogue method; any failure becomes a polite message, logged without the
     citizen's text (it may hold personal data). Abstract, so rasa_sdk does not register it."""
+    ends_turn = True
 
     handler: Callable[[Dialogue, Turn], Outcome]
     asks_helpful = False  # ask 👍/👎 under the first answer about a procedure
@@ -90,7 +92,7 @@ class _DialogueAction(Action, abc.ABC):
     def name(self) -> Text:
         ...
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    def work(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         try:
             turn = turn_from_tracker(tracker)
             if feedback.state(tracker).comment and _is_comment(turn):
@@ -190,11 +192,12 @@ def answer_aside(dispatcher: CollectingDispatcher, tracker: Tracker, procedure_i
 SMALL_TALK = ("greet", "goodbye", "thank")
 
 
-class ActionSmallTalk(Action):
+class ActionSmallTalk(OffLoopAction):
+    ends_turn = True
     def name(self) -> Text:
         return "action_small_talk"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    def work(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
         kind = intent if intent in SMALL_TALK else "greet"
         try:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 from typing import Any, Dict, List, Text
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import feedback
 from actions.actions import INTERNAL_ERROR, send, turn_from_tracker
+from actions.threads import OffLoopAction
 from bot import service
 from bot.dialogue import SLOT_PROCEDURE
 from bot.dossiers.conversation import SLOT_CODE, SLOT_VERIFIED, DossierTurn
@@ -46,11 +47,14 @@ def lookup_turn(tracker: Tracker) -> DossierTurn:
     )
 
 
-class ActionDossierStatus(Action):
+class ActionDossierStatus(OffLoopAction):
+    ends_turn = True
+    pool_name = "dossiers"  # a slow one-stop system holds up lookups only, never other answers
+
     def name(self) -> Text:
         return "action_dossier_status"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    def work(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         turn = lookup_turn(tracker)
         try:
             outcome = None

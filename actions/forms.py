@@ -14,6 +14,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import feedback
 from actions.actions import INTERNAL_ERROR, answer_aside, sent_and_recorded, turn_from_tracker, verified_dossier
+from actions.threads import OffLoopAction, off_loop
 from bot import service
 from bot.dialogue import SLOT_PROCEDURE
 from bot.forms import session
@@ -34,20 +35,21 @@ def _say(dispatcher: CollectingDispatcher, outcome: FormOutcome) -> None:
         dispatcher.utter_message(**message)
 
 
-class ActionStartForm(Action):
+class ActionStartForm(OffLoopAction):
     def name(self) -> Text:
         return "action_start_form"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    def work(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         entity = next((e.get("value") for e in (tracker.latest_message or {}).get("entities") or []
-                       if e.get("entity") == PROCEDURE_ENTITY), None)
+                       if e.get("entity") == PROCEDURE_ENTITY and isinstance(e.get("value"), str)), None)
+        context = tracker.get_slot(SLOT_PROCEDURE)
         try:
             desk = service.form_desk()
             if entity is None and not desk.asks_for_a_form(_text(tracker)):
                 # Misread as a form request: answer it as a question about the procedure instead.
                 answer = service.dialogue().respond(replace(turn_from_tracker(tracker), intent="ask_procedure"))
                 return [SlotSet(SLOT_STATE, None)] + sent_and_recorded(dispatcher, tracker, answer)
-            outcome = desk.start(_text(tracker), entity, tracker.get_slot(SLOT_PROCEDURE))
+            outcome = desk.start(_text(tracker), entity, context if isinstance(context, str) else None)
         except Exception:  # noqa: BLE001 - the citizen must get an answer whatever failed
             log.error("action_start_form failed", exc_info=True)
             dispatcher.utter_message(text=INTERNAL_ERROR)
@@ -68,8 +70,13 @@ class ValidateCitizenForm(FormValidationAction):
         # No session (none started, or it ended): nothing to ask, the form closes.
         return domain_slots if tracker.get_slot(SLOT_STATE) else []
 
-    def validate_form_answer(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                             domain: DomainDict) -> Dict[Text, Any]:
+    async def validate_form_answer(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                   domain: DomainDict) -> Dict[Text, Any]:
+        # Rendering the PDF and DOCX, profiles and the dossier source: off the event loop.
+        return await off_loop(self.check_answer, value, dispatcher, tracker, domain)
+
+    def check_answer(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                     domain: DomainDict) -> Dict[Text, Any]:
         if not isinstance(value, str):
             # Called on activation too (slots set since the last message): no answer yet.
             return {}
@@ -80,7 +87,7 @@ class ValidateCitizenForm(FormValidationAction):
             kept = answer_aside(dispatcher, tracker, procedure, lambda: _say(dispatcher, FormOutcome(session.reprompt(state))))
             if kept is not None:
                 return {**kept, SLOT_ANSWER: None, SLOT_STATE: state}
-            outcome = service.form_desk().answer(state, value, verified_dossier(tracker))
+            outcome = service.form_desk().answer(state, value, verified_dossier(tracker), tracker.sender_id)
         except Exception:  # noqa: BLE001
             log.error("validate_citizen_form failed", exc_info=True)
             dispatcher.utter_message(text=INTERNAL_ERROR)
@@ -105,18 +112,19 @@ class ActionAskFormAnswer(Action):
         return []
 
 
-class ActionForgetProfile(Action):
+class ActionForgetProfile(OffLoopAction):
+    ends_turn = True
     def name(self) -> Text:
         return "action_forget_profile"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    def work(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         try:
             desk = service.form_desk()
             if not desk.asks_to_forget(_text(tracker)):
                 # Misread as a deletion request: answer it as a question about procedures instead.
                 answer = service.dialogue().respond(replace(turn_from_tracker(tracker), intent="ask_procedure"))
                 return sent_and_recorded(dispatcher, tracker, answer)
-            _say(dispatcher, desk.forget(_text(tracker)))
+            _say(dispatcher, desk.forget(_text(tracker), tracker.sender_id))
             feedback.record(tracker, "answered")
         except Exception:  # noqa: BLE001
             log.error("action_forget_profile failed", exc_info=True)

@@ -17,6 +17,7 @@ from rasa_sdk.types import DomainDict
 from actions import feedback
 from actions.actions import INTERNAL_ERROR, answer_aside, send, sent_and_recorded, turn_from_tracker
 from actions.dossiers import lookup_turn
+from actions.threads import OffLoopAction, off_loop
 from bot import precheck, service
 from bot.answers import Reply
 from bot.dialogue import SLOT_PROCEDURE, Outcome
@@ -43,11 +44,11 @@ def _procedure(tracker: Tracker) -> str | None:
     return named or context
 
 
-class ActionStartCheck(Action):
+class ActionStartCheck(OffLoopAction):
     def name(self) -> Text:
         return "action_start_check"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    def work(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         text = (tracker.latest_message or {}).get("text") or ""
         entity = any(e.get("entity") == PROCEDURE_ENTITY for e in (tracker.latest_message or {}).get("entities") or [])
         try:
@@ -83,8 +84,13 @@ class ValidateDossierCheck(FormValidationAction):
                              domain: DomainDict) -> List[Text]:
         return domain_slots if tracker.get_slot(SLOT_STATE) else []
 
-    def validate_check_answer(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                              domain: DomainDict) -> Dict[Text, Any]:
+    async def validate_check_answer(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> Dict[Text, Any]:
+        # The dossier source and the checklist's PDF: off the event loop.
+        return await off_loop(self.check_answer, value, dispatcher, tracker, domain)
+
+    def check_answer(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                     domain: DomainDict) -> Dict[Text, Any]:
         if not isinstance(value, str):
             return {}
         feedback.record(tracker, "other", tracker.get_slot(SLOT_PROCEDURE))  # a step of the check
@@ -108,7 +114,7 @@ class ValidateDossierCheck(FormValidationAction):
             turn = precheck.handle(state, value, answerer)
             send(dispatcher, Outcome(turn.replies))
             if turn.finished:
-                self._printable(dispatcher, turn.state, answerer)
+                self._printable(dispatcher, turn.state, answerer, tracker.sender_id)
                 return {SLOT_ANSWER: None, SLOT_STATE: None}
         except Exception:  # noqa: BLE001
             log.error("validate_dossier_check failed", exc_info=True)
@@ -117,13 +123,14 @@ class ValidateDossierCheck(FormValidationAction):
         return {SLOT_ANSWER: None, SLOT_STATE: turn.state}
 
     @staticmethod
-    def _printable(dispatcher: CollectingDispatcher, state: dict, answerer) -> None:
-        """The checklist as a PDF behind an expiring link, like the filled forms."""
+    def _printable(dispatcher: CollectingDispatcher, state: dict, answerer, conversation: str) -> None:
+        """The checklist as a PDF behind an expiring link, like the filled forms (and deleted
+        with them by "xoá thông tin")."""
         from bot.forms.api import default_base_url
 
         procedure = answerer.catalog.get(state["procedure"])
         name, pdf = precheck.printable(procedure, state["answers"], answerer, answerer.today or dt.date.today())
-        stored = service.form_desk().files.put([(name, pdf)])[0]
+        stored = service.form_desk().files.put([(name, pdf)], owner=conversation)[0]
         url = stored.url(default_base_url())
         dispatcher.utter_message(text=answerer.phrase("precheck.printable_link", url=url),
                                  attachment={"url": url, "name": name})

@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 from typing import Any, Dict, List, Text
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import feedback
 from actions.actions import INTERNAL_ERROR, sent_and_recorded, turn_from_tracker
+from actions.threads import OffLoopAction
 from bot import service
 from bot.analytics import recorder
 from bot.feedback import SLOT
@@ -18,11 +19,12 @@ from bot.feedback import SLOT
 log = logging.getLogger(__name__)
 
 
-class ActionRate(Action):
+class ActionRate(OffLoopAction):
+    ends_turn = True
     def name(self) -> Text:
         return "action_rate"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    def work(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         message = tracker.latest_message or {}
         intent = (message.get("intent") or {}).get("name") or ""
         text = str(message.get("text") or "")

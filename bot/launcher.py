@@ -128,24 +128,37 @@ def purge_idle_conversations() -> None:
 
 
 def load_demo_dossiers() -> str | None:
-    """Fill the embedded dossier store with the demo set when it is empty; returns a line
-    telling how to try a lookup, or None when nothing was loaded."""
+    """The embedded dossier store at start-up; returns a line to print, or None.
+
+    - the file exists and can be read (even empty): left as it is, never filled with demo data;
+    - the file exists but cannot be read (corrupt): a warning on stderr naming the file and the
+      fix; the assistant still starts and lookups answer that the system is unavailable;
+    - there is no file: the made-up demo set is loaded, unless VHTTDL_DOSSIER_DEMO=0 (the demo
+      set is the default of `make run`; a production deployment turns it off)."""
     import datetime as dt
 
     from bot.catalog import load_catalog
     from bot.dossiers.demo import demo_dossiers
     from bot.dossiers.source import default_db_path
-    from bot.dossiers.sqlite_source import SqliteSource
+    from bot.dossiers.sqlite_source import SqliteSource, repair_hint, store_problem
 
     if os.environ.get("VHTTDL_DOSSIER_SOURCE", "sqlite").strip().lower() != "sqlite":
         return None
-    store = SqliteSource(default_db_path())
-    if store.count():
+    path = default_db_path()
+    if path.exists():
+        problem = store_problem(path)
+        if problem:
+            print(f"WARNING: the dossier store {path} cannot be read ({problem}). The assistant starts, but "
+                  f"dossier lookups answer that the system is unavailable. To fix: {repair_hint(path)}, then "
+                  "restart.", file=sys.stderr, flush=True)
+        return None
+    if os.environ.get("VHTTDL_DOSSIER_DEMO", "1").strip().lower() in ("0", "false", "no", "off"):
         return None
     dossiers = demo_dossiers(load_catalog(), dt.date.today())
-    store.add_all(dossiers)
+    SqliteSource(path).add_all(dossiers)
     sample = next(d for d in dossiers if d.status == "yeu_cau_bo_sung")
-    return (f"Loaded {len(dossiers)} made-up dossiers for trying the lookup, e.g. {sample.code} "
+    return (f"No dossier store at {path}: created it with {len(dossiers)} MADE-UP demo dossiers (the default "
+            f"of `make run`; set VHTTDL_DOSSIER_DEMO=0 where real dossiers are served). Try {sample.code} "
             f"(4 số cuối điện thoại: {sample.applicant_phone[-4:]}); see `python -m bot dossiers list`.")
 
 

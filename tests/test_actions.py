@@ -1,4 +1,5 @@
 """The Rasa SDK actions, run with a real Tracker and CollectingDispatcher."""
+import asyncio
 import logging
 
 from rasa_sdk import Tracker
@@ -19,7 +20,7 @@ def tracker(text, intent, slots=None, entities=None):
 
 def run(action, t):
     dispatcher = CollectingDispatcher()
-    events = action.run(dispatcher, t, {})
+    events = asyncio.run(action.run(dispatcher, t, {}))  # as the action server calls it
     return dispatcher.messages, {e["name"]: e["value"] for e in events if e["event"] == "slot"}
 
 
@@ -110,7 +111,7 @@ def test_a_dossier_code_typed_during_a_check_ends_it_and_starts_the_lookup():
     code = "000.00.15.H30-261110-0004"
     t = tracker(code, "ask_dossier_status", {"check_state": state, "procedure": "karaoke"})
     dispatcher = CollectingDispatcher()
-    slots = ValidateDossierCheck().validate_check_answer(code, dispatcher, t, {})
+    slots = asyncio.run(ValidateDossierCheck().validate_check_answer(code, dispatcher, t, {}))
     texts = " ".join(m["text"] for m in dispatcher.messages)
     assert slots["check_state"] is None and "dừng lượt kiểm tra" in texts
     assert "4 số cuối" in texts or "mã hồ sơ" in texts  # the lookup's own next question
@@ -143,14 +144,14 @@ def test_a_failure_while_reading_a_question_inside_a_check_or_a_form_keeps_what_
     monkeypatch.setattr(Dialogue, "asks_aside", broken)
     state = _check_state()
     dispatcher = CollectingDispatcher()
-    slots = ValidateDossierCheck().validate_check_answer("phí bao nhiêu", dispatcher, tracker("phí bao nhiêu", "ask_fee",
-                                                         {"check_state": state}), {})
+    slots = asyncio.run(ValidateDossierCheck().validate_check_answer("phí bao nhiêu", dispatcher, tracker("phí bao nhiêu", "ask_fee",
+                                                         {"check_state": state}), {}))
     assert slots["check_state"]["procedure"] == "karaoke" and dispatcher.messages  # asked again, not wiped
     form = service.form_desk().start("điền đơn karaoke giúp tôi", None, None).state
     assert form is not None
     dispatcher = CollectingDispatcher()
-    slots = ValidateCitizenForm().validate_form_answer("phí bao nhiêu", dispatcher, tracker("phí bao nhiêu", "ask_fee",
-                                                      {"form_state": form}), {})
+    slots = asyncio.run(ValidateCitizenForm().validate_form_answer("phí bao nhiêu", dispatcher, tracker("phí bao nhiêu", "ask_fee",
+                                                      {"form_state": form}), {}))
     assert slots["form_state"] is not None and dispatcher.messages
     assert "boom" in caplog.text
 
@@ -163,3 +164,16 @@ def test_advice_after_a_finished_lookup_is_advice_not_the_status_card():
                                                      {"dossier_code": code, "dossier_verified": [code]}))
     text = " ".join(m["text"] for m in messages)
     assert code not in text and "bổ sung" in text
+
+
+def test_forget_deletes_the_files_made_in_this_conversation():
+    from actions.forms import ActionForgetProfile
+
+    files = service.form_desk().files
+    mine, = files.put([("don.pdf", b"%PDF mine")], owner="test-user")
+    theirs, = files.put([("don.pdf", b"%PDF theirs")], owner="someone-else")
+    messages, _ = run(ActionForgetProfile(), tracker("xoá thông tin của tôi", "forget_profile"))
+    assert messages  # asks for the CCCD and phone of a stored profile
+    assert files.find(mine.token, mine.filename) is None
+    assert files.find(theirs.token, theirs.filename) is not None
+    files.forget("someone-else")

@@ -61,6 +61,18 @@ def test_cccd_digits_work_too_and_code_with_digits_in_one_message(desk):
     assert "Đang xử lý" in text(say(desk, f"{CODE} cccd đuôi 1234"))
 
 
+def test_fullwidth_digits_are_digits(desk):
+    """A phone keyboard in a CJK input mode types "５６７８": the same digits, not a failed check."""
+    wide = str.maketrans("0123456789.-H", "０１２３４５６７８９．－Ｈ")
+    second = say(desk, "4 số cuối là ５６７８", code=CODE)
+    assert "Đang xử lý" in text(second) and second.slots[SLOT_VERIFIED] == [CODE]
+    first = say(desk, f"hồ sơ {CODE.translate(wide)} của tôi", sender="citizen-2")
+    assert first.slots == {SLOT_CODE: CODE}
+    assert "Đang xử lý" in text(say(desk, f"{CODE.translate(wide)} số cuối ５６７８", sender="citizen-3"))
+    assert desk.last_digits("４ số cuối là ５６７８ ạ") == "5678"
+    assert desk.last_digits("٥٦٧٨") is None  # other scripts' digits are not read as a check
+
+
 def test_verified_citizen_asks_again_without_proving_again(desk):
     again = say(desk, "hồ sơ của tôi sao rồi", code=CODE, verified=[CODE])
     assert "Đang xử lý" in text(again)

@@ -74,15 +74,25 @@ def test_source_is_chosen_by_configuration(monkeypatch, tmp_path):
 
 class FaultyHandler(ContractHandler):
     """The contract, plus faults chosen by the test through the class attribute `faults`:
-    a list consumed one per request ("ok", "500", "slow", "bad-json", "wrong-shape", "other-code")."""
+    a list consumed one per request ("ok", "500", "slow", "sleep", "trickle", "bad-json",
+    "wrong-shape", "other-code"); `default` when the list is empty."""
 
     faults: list[str] = []
     requests_seen: list[str] = []
+    default = "ok"
 
     def do_GET(self) -> None:  # noqa: N802
         type(self).requests_seen.append(self.headers.get("Authorization", ""))
-        fault = type(self).faults.pop(0) if type(self).faults else "ok"
-        if fault == "500":
+        fault = type(self).faults.pop(0) if type(self).faults else type(self).default
+        if fault == "sleep":  # a system that hangs: nothing for 20 s, then the right answer
+            time.sleep(20)
+            try:
+                super().do_GET()
+            except OSError:  # the client gave up long ago: what it should do
+                self.close_connection = True
+        elif fault == "trickle":  # the right answer, status line included, one byte every 0.5 s
+            self._trickle()
+        elif fault == "500":
             self.send_json(500, {"error": "boom"})
         elif fault == "slow":
             time.sleep(3)
@@ -99,6 +109,18 @@ class FaultyHandler(ContractHandler):
             self.send_json(200, {**json.loads(FIXTURE.read_text(encoding="utf-8"))[1]})
         else:
             super().do_GET()
+
+    def _trickle(self) -> None:
+        body = json.dumps(json.loads(FIXTURE.read_text(encoding="utf-8"))[0], ensure_ascii=False).encode("utf-8")
+        raw = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+               + str(len(body)).encode() + b"\r\n\r\n" + body)
+        try:
+            for i in range(len(raw)):
+                self.wfile.write(raw[i:i + 1])
+                self.wfile.flush()
+                time.sleep(0.5)
+        except OSError:  # the client gave up: what it should do
+            self.close_connection = True
 
 
 @pytest.fixture()
@@ -143,6 +165,27 @@ def test_http_adapter_gives_up_within_its_budget(api):
     assert time.monotonic() - t0 < 2.0  # the citizen hears "gián đoạn" well within 5 s
 
 
+@pytest.mark.parametrize("fault", ["sleep", "trickle"])
+def test_http_adapter_budget_covers_the_whole_answer(api, fault):
+    """A hanging system, or one that sends its answer one byte at a time (each byte well within
+    the read timeout), still costs the citizen no more than the budget."""
+    url, handler = api
+    handler.faults.extend([fault] * 5)
+    t0 = time.monotonic()
+    with pytest.raises(SourceUnavailable):
+        HttpSource(url, token="s3cret", budget=1.5).get(CODE)
+    assert time.monotonic() - t0 < 1.5 + 0.5
+
+
+def test_http_adapter_after_a_deadline_the_next_lookup_works(api, store):
+    url, handler = api
+    source = HttpSource(url, token="s3cret", budget=1.0)
+    handler.faults.append("trickle")
+    with pytest.raises(SourceUnavailable):
+        source.get(CODE)
+    assert source.get(CODE) == store.get(CODE)  # the same session, a fresh connection
+
+
 def test_http_adapter_persistent_errors_are_unavailable(api):
     url, handler = api
     handler.faults.extend(["500"] * 10)
@@ -171,3 +214,49 @@ def test_http_adapter_logs_no_personal_data(api, caplog):
         with pytest.raises(SourceUnavailable):
             HttpSource(url, token="s3cret").get(CODE)
     assert "Nguyễn" not in caplog.text and "0912345678" not in caplog.text and "s3cret" not in caplog.text
+
+
+# ------------------------------------------------------------------ start-up (bot/launcher.py)
+
+
+@pytest.fixture()
+def startup(monkeypatch, tmp_path):
+    from bot.launcher import load_demo_dossiers
+
+    path = tmp_path / "var" / "dossiers.db"
+    monkeypatch.setenv("VHTTDL_DOSSIER_DB", str(path))
+    monkeypatch.delenv("VHTTDL_DOSSIER_SOURCE", raising=False)
+    monkeypatch.delenv("VHTTDL_DOSSIER_DEMO", raising=False)
+    return path, load_demo_dossiers
+
+
+def test_startup_without_a_store_loads_the_demo_set_and_says_so(startup):
+    path, load = startup
+    line = load()
+    assert str(path) in line and "MADE-UP" in line and "VHTTDL_DOSSIER_DEMO=0" in line
+    assert SqliteSource(path).count() > 40
+    assert load() is None  # once only
+
+
+def test_startup_never_fills_an_existing_store_even_an_empty_one(startup):
+    path, load = startup
+    SqliteSource(path).count()  # created, empty: a production store before its first import
+    assert load() is None and SqliteSource(path).count() == 0
+
+
+def test_startup_without_a_store_and_demo_off_creates_nothing(startup, monkeypatch):
+    path, load = startup
+    monkeypatch.setenv("VHTTDL_DOSSIER_DEMO", "0")
+    assert load() is None and not path.exists()
+
+
+def test_startup_with_a_corrupt_store_warns_and_goes_on(startup, capsys):
+    path, load = startup
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"this is not a database" * 100)
+    assert load() is None  # no exception: the assistant starts
+    err = capsys.readouterr().err
+    assert f"dossier store {path} cannot be read" in err and "python -m bot dossiers import" in err
+    assert path.read_bytes() == b"this is not a database" * 100  # untouched
+    with pytest.raises(SourceUnavailable):
+        SqliteSource(path).get(CODE)

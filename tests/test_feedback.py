@@ -2,6 +2,7 @@
 (actions/feedback.py, actions/rating.py) — through real Trackers and a real SQLite file."""
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
@@ -44,7 +45,7 @@ def tracker(text, intent, slots=None, entities=None, history=(), n=1, channel="t
 
 def run(action, t):
     dispatcher = CollectingDispatcher()
-    events = action.run(dispatcher, t, {})
+    events = asyncio.run(action.run(dispatcher, t, {}))  # as the action server calls it
     return dispatcher.messages, {e["name"]: e["value"] for e in events if e["event"] == "slot"}
 
 

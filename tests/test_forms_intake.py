@@ -24,7 +24,7 @@ def texts(outcome) -> str:
     return "\n".join(m.get("text", "") for m in outcome.messages)
 
 
-def fill(desk, outcome):
+def fill(desk, outcome, conversation=None):
     """Answer every question with the field's example, agree, and refuse storage."""
     for _ in range(80):
         state = json.loads(json.dumps(outcome.state))  # through a slot: JSON only
@@ -34,7 +34,7 @@ def fill(desk, outcome):
             answer = "đồng ý"
         else:
             answer = "không"
-        outcome = desk.answer(state, answer)
+        outcome = desk.answer(state, answer, conversation=conversation)
         if outcome.state is None:
             return outcome
     raise AssertionError("the form never finished")
@@ -137,3 +137,34 @@ def test_forms_answers_offer_to_fill_the_form(dialogue):
 def test_only_messages_that_ask_for_a_form_start_one(desk):
     assert desk.asks_for_a_form("điền đơn cấp thẻ hdv giúp tôi") and desk.asks_for_a_form("lam don giup e")
     assert not desk.asks_for_a_form("tôi là việt kiều muốn nghiên cứu sưu tầm dân ca thì phải xin phép không")
+
+
+def test_forget_deletes_the_conversations_files_and_their_links_answer_404(desk, tmp_path, monkeypatch):
+    """"xoá thông tin" also deletes the PDF and DOCX made in this conversation: their download
+    links on the gateway answer 404 at once, not 24 h later. Another conversation's stay."""
+    import requests
+
+    from bot.gateway import BackgroundGateway, load_config
+    from tests.gateway_fakes import FakeRasa
+
+    def links(outcome):
+        return [m["attachment"]["url"] for m in outcome.messages if isinstance(m.get("attachment"), dict)]
+
+    mine = links(fill(desk, desk.start("điền đơn karaoke giúp tôi"), conversation="citizen-a"))
+    theirs = links(fill(desk, desk.start("điền đơn karaoke giúp tôi"), conversation="citizen-b"))
+    assert len(mine) == 2 and len(theirs) == 2
+    monkeypatch.setenv("VHTTDL_FILES_DIR", str(tmp_path / "files"))
+    rasa = FakeRasa()
+    config = load_config(file=tmp_path / "none.yml", env={}, port=0, rasa_url=rasa.url, state_dir=tmp_path)
+    try:
+        with BackgroundGateway(config) as gw:
+            def status(link):
+                return requests.get(gw.url + link[len("http://localhost:8080"):], timeout=10).status_code
+
+            assert [status(u) for u in mine + theirs] == [200] * 4
+            reply = texts(desk.forget("xoá thông tin của tôi", conversation="citizen-a"))
+            assert "số điện thoại" in reply  # the profile still needs its proof; the files did not
+            assert [status(u) for u in mine] == [404, 404] and [status(u) for u in theirs] == [200, 200]
+    finally:
+        rasa.close()
+    assert not any((tmp_path / "files" / u.split("/")[-2]).exists() for u in mine)  # gone from disk too

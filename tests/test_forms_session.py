@@ -75,6 +75,17 @@ def test_valid_answers_are_normalised_and_next_field_asked():
     assert chat.values["phone"] == "0912345678" and chat.asking == "full_name"
 
 
+def test_fullwidth_digits_are_read_as_digits():
+    """"００１１…" from a phone keyboard in a CJK input mode: the same CCCD, an ASCII one on the form."""
+    chat = Chat("hdv-noi-dia")
+    chat.say("００１１ ９００１ ２３４５")
+    assert chat.values["cccd"] == "001190012345" and chat.asking == "birth_date"
+    chat.say("１５/０３/１９９０")
+    assert chat.values["birth_date"] == "1990-03-15"
+    chat.say("０９１２ ３４５ ６７８")
+    assert chat.values["phone"] == "0912345678"
+
+
 def test_invalid_answer_explains_and_asks_again():
     chat = Chat("hdv-noi-dia")
     text = chat.say("12345")

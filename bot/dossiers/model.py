@@ -7,16 +7,22 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
 # Thông tư 01/2018/TT-VPCP Điều 19: agency identifier (4 dot-separated parts), receipt date
 # YYMMDD, 4-digit daily sequence: 000.00.15.H30-210524-0001. Citizens copy it with spaces,
 # lowercase or other dashes; the agency part may also contain letters (H30, G12...).
-_SEP = r"\s*[-–—_/ ]?\s*"
+# Phone keyboards in Japanese/Chinese mode type fullwidth forms ("０００．００．１５．Ｈ３０－２１０５２４"):
+# they are read as the ASCII ones (NFKC), other scripts' digits are not.
+_DIGIT = "[0-9０-９]"
+_ALNUM = "[a-z0-9ａ-ｚ０-９]"
+_DOT = r"\s*[.．]\s*"
+_SEP = r"\s*[-–—_/ －]?\s*"
 CODE_RE = re.compile(
-    r"(?<![\w.])([a-z0-9]{3})\s*\.\s*([a-z0-9]{2})\s*\.\s*([a-z0-9]{2})\s*\.\s*([a-z]\d{2})"
-    + _SEP + r"(\d{6})" + _SEP + r"(\d{4})(?!\d)",
+    rf"(?<![\w.．])({_ALNUM}{{3}}){_DOT}({_ALNUM}{{2}}){_DOT}({_ALNUM}{{2}}){_DOT}([a-zａ-ｚ]{_DIGIT}{{2}})"
+    + _SEP + rf"({_DIGIT}{{6}})" + _SEP + rf"({_DIGIT}{{4}})(?!{_DIGIT})",
     re.IGNORECASE,
 )
 
@@ -36,7 +42,7 @@ def find_code(text: str) -> str | None:
     if not m:
         return None
     agency = ".".join(m.group(i) for i in range(1, 5)).upper()
-    return f"{agency}-{m.group(5)}-{m.group(6)}"
+    return unicodedata.normalize("NFKC", f"{agency}-{m.group(5)}-{m.group(6)}")
 
 
 def normalize_code(value: str) -> str | None:
@@ -96,7 +102,8 @@ class Dossier:
 
     def matches_factor(self, last_four: str) -> bool:
         """The second check: the last 4 digits of the phone number or the CCCD on the dossier."""
-        if not re.fullmatch(r"\d{4}", last_four or ""):
+        last_four = unicodedata.normalize("NFKC", last_four or "")
+        if not re.fullmatch(r"[0-9]{4}", last_four):
             return False
         return any(len(v) >= 4 and v[-4:] == last_four for v in (self.applicant_phone, self.applicant_id_number))
 

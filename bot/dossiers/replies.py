@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,13 +53,14 @@ class FactorReader:
         return cls(phrases, max((len(p) for p in phrases), default=1))
 
     def read(self, text: str) -> str | None:
-        folded = " ".join(fold(text).split())
+        # NFKC: fullwidth digits ("５６７８") are the ASCII ones; the digits returned are ASCII.
+        folded = " ".join(fold(unicodedata.normalize("NFKC", text)).split())
         if not _FACTOR_CHARS.fullmatch(folded):
             return None
         words = re.findall(r"\w+", folded)
         if not words or len(words) > self.max_words:
             return None
-        digits = [w for w in words if len(w) == 4 and w.isdigit()]
+        digits = [w for w in words if len(w) == 4 and w.isascii() and w.isdigit()]
         if len(digits) != 1:
             return None
         # reach[i]: words[:i] is the digits plus filler phrases

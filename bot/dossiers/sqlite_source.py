@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,8 +25,29 @@ from bot.dossiers.model import Dossier, Step, iso
 from bot.dossiers.source import SourceUnavailable
 from bot.storage import database
 
+log = logging.getLogger(__name__)
 DOSSIERS = "dossiers"
 STEPS = "dossier_steps"
+
+
+def repair_hint(path: Path) -> str:
+    """How to fix an unreadable store (said at start-up and in the action server's log)."""
+    return (f"restore {path} from a backup, or move it away and import the dossiers again "
+            f"(python -m bot dossiers import FILE)")
+
+
+def store_problem(path: Path | str) -> str | None:
+    """Why the SQLite file at `path` cannot serve lookups (not a database, damaged pages, no
+    permission), or None when it can. Read-only: never creates or changes the file."""
+    try:
+        conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+        try:
+            verdict = conn.execute("pragma quick_check").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        return str(exc) or exc.__class__.__name__
+    return None if verdict and verdict[0] == "ok" else f"integrity check: {verdict[0] if verdict else '?'}"
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -36,6 +58,7 @@ class SqliteSource:
     def __init__(self, path: Path | str):
         self.path = Path(path)
         self._ready = False
+        self._reported = False  # an unreadable file is logged once per process, not per lookup
 
     @contextmanager
     def _db(self) -> Iterator[sqlite_utils.Database]:
@@ -55,6 +78,10 @@ class SqliteSource:
                     return None
                 steps = list(db.query(f"select * from {STEPS} where dossier_code = ? order by seq", [code]))
         except sqlite3.Error as exc:
+            if not self._reported:
+                self._reported = True
+                log.error("dossier store %s cannot be read (%s); lookups answer that the system is "
+                          "unavailable. To fix: %s.", self.path, exc, repair_hint(self.path))
             raise SourceUnavailable(f"dossier store {self.path}: {exc.__class__.__name__}") from None
         return _from_row(rows[0], steps)
 

@@ -84,13 +84,15 @@ def render(state: Mapping[str, Any], answerer: Answerer | None = None,
 
 
 def deliver(state: Mapping[str, Any], *, files: FileStore, profiles: ProfileStore | None = None,
-            base_url: str | None = None, answerer: Answerer | None = None, today: dt.date | None = None) -> Delivery:
+            base_url: str | None = None, answerer: Answerer | None = None, today: dt.date | None = None,
+            owner: str | None = None) -> Delivery:
     """Render the completed form (PDF + DOCX with the checklist), store both behind one expiring
-    token, save the profile if the citizen consented, and compose the chat messages."""
+    token (`owner`: the conversation's id, for "xoá thông tin"), save the profile if the citizen
+    consented, and compose the chat messages."""
     if state.get("phase") != "complete":
         raise ValueError("the form is not complete")
     stem, pdf, docx, checklist = render(state, answerer, today)
-    stored = files.put([(f"{stem}.pdf", pdf), (f"{stem}.docx", docx)])
+    stored = files.put([(f"{stem}.pdf", pdf), (f"{stem}.docx", docx)], owner=owner)
     saved = False
     if profiles is not None and state.get("consent"):
         values = session.profile_values(state)

@@ -9,14 +9,18 @@ Metadata lives in SQLite (.var/forms/files.db, sqlite-utils), table `files`:
     size         INTEGER bytes
     created_at   REAL   Unix time
     expires_at   REAL   Unix time; after it the file is not served and `purge` deletes it
+    owner        TEXT   the conversation the files were made for, hashed (`owner_key`), or NULL;
+                        "xoá thông tin của tôi" in that conversation deletes them (`forget`)
     PRIMARY KEY (token, filename)
 
 No personal data is stored in the table (the files themselves hold it, and they are deleted at
-expiry). Nothing is kept in process memory: any replica sharing the directory can serve a link.
+expiry or when the citizen asks). Nothing is kept in process memory: any replica sharing the
+directory can serve a link.
 """
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import re
 import secrets
@@ -49,6 +53,11 @@ def default_ttl() -> dt.timedelta:
     return dt.timedelta(hours=float(hours)) if hours else DEFAULT_TTL
 
 
+def owner_key(conversation_id: str) -> str:
+    """The `owner` stored for a conversation: a hash, so the table holds no sender id."""
+    return hashlib.sha256(f"files:{conversation_id}".encode("utf-8")).hexdigest()
+
+
 @dataclass(frozen=True)
 class StoredFile:
     token: str
@@ -73,12 +82,17 @@ class FileStore:
                                 "created_at": float, "expires_at": float},
                                pk=("token", "filename"), if_not_exists=True)
             db["files"].create_index(["expires_at"], if_not_exists=True)
+            if "owner" not in db["files"].columns_dict:  # a files.db from before `forget`
+                db["files"].add_column("owner", str)
+            db["files"].create_index(["owner"], if_not_exists=True)
 
     def _db(self):
         return database(self.root / "files.db")
 
-    def put(self, files: Iterable[tuple[str, bytes]], now: float | None = None) -> list[StoredFile]:
-        """Store files (name, content) under one new token; returns them with their expiry."""
+    def put(self, files: Iterable[tuple[str, bytes]], now: float | None = None,
+            owner: str | None = None) -> list[StoredFile]:
+        """Store files (name, content) under one new token; returns them with their expiry.
+        `owner`: the conversation they are made for (its id; stored hashed)."""
         now = time.time() if now is None else now
         files = list(files)
         for name, _ in files:
@@ -93,9 +107,21 @@ class FileStore:
             stored.append(StoredFile(token, name, content_type(name), len(data), now + self.ttl.total_seconds()))
         with self._db() as db:
             db["files"].insert_all([{"token": s.token, "filename": s.filename, "content_type": s.content_type,
-                                     "size": s.size, "created_at": now, "expires_at": s.expires_at}
+                                     "size": s.size, "created_at": now, "expires_at": s.expires_at,
+                                     "owner": owner_key(owner) if owner else None}
                                     for s in stored])
         return stored
+
+    def forget(self, owner: str) -> int:
+        """Delete every file made for this conversation (its id), expired or not; returns how
+        many deliveries (tokens) went."""
+        with self._db() as db:
+            tokens = [r["token"] for r in db.query("SELECT DISTINCT token FROM files WHERE owner = ?", [owner_key(owner)])]
+            for token in tokens:
+                if TOKEN_RE.match(token):
+                    shutil.rmtree(self.root / token, ignore_errors=True)
+            db.execute("DELETE FROM files WHERE owner = ?", [owner_key(owner)])
+        return len(tokens)
 
     def find(self, token: str, filename: str, now: float | None = None) -> tuple[Path, StoredFile] | None:
         """The file for a download link, or None when unknown, expired or malformed."""

@@ -97,6 +97,15 @@ def check_address(raw: str, example: str | None = None) -> Check:
     return Check(value)
 
 
+_WIDE_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
+def ascii_digits(text: str) -> str:
+    """Fullwidth digits ("０９１２…", typed by a phone keyboard in a CJK input mode) as the ASCII
+    ones (what NFKC does to them), the rest of the text as it is."""
+    return text.translate(_WIDE_DIGITS)
+
+
 def check_cccd(raw: str, example: str | None = None) -> Check:
     """Citizen identity card number: exactly 12 digits; spaces, dots and dashes are ignored."""
     digits = _SEPARATORS_RE.sub("", raw.strip())

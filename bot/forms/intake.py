@@ -3,8 +3,8 @@ form actions (actions/forms.py).
 
     desk = FormDesk(dialogue, files, profiles)
     outcome = desk.start(text, entity_procedure, context_procedure, known)   # "điền đơn giúp tôi"
-    outcome = desk.answer(state, text)                                       # every message in the form
-    outcome = desk.forget(text)                                              # "xoá thông tin của tôi"
+    outcome = desk.answer(state, text, conversation=sender)                  # every message in the form
+    outcome = desk.forget(text, conversation=sender)                         # "xoá thông tin của tôi"
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from bot.dossiers.model import Dossier
 from bot.dossiers.model import find_code
 from bot.forms import api, session
 from bot.forms.delivery import FileStore
-from bot.forms.fields import check_phone
+from bot.forms.fields import ascii_digits, check_phone
 from bot.forms.profiles import ProfileStore
 from bot.forms.templates import CCCD_IN_TEXT, asks_for_a_form, asks_to_forget, load_texts
 from bot.intents import PROCEDURE_ENTITY
@@ -70,7 +70,7 @@ class FormDesk:
         """The procedure whose form to fill: a clicked button, a procedure named in the message,
         or the one under discussion - if it has a form template."""
         ids = set(self.with_forms())
-        if entity in ids:
+        if isinstance(entity, str) and entity in ids:
             return entity
         match = self.dialogue.index.search(clean_input(text), within=ids) if clean_input(text) else None
         if match is not None and match.kind == "found":
@@ -91,7 +91,7 @@ class FormDesk:
         procedure = self.choose(text, entity, context)
         if procedure is None:
             named = entity or context
-            if named and named in self.dialogue.catalog:
+            if isinstance(named, str) and named in self.dialogue.catalog:
                 return FormOutcome([{"text": self.texts["no_template"].format(
                     procedure=self.dialogue.catalog.get(named).short_name)}] + self.offer().messages)
             return self.offer()
@@ -105,9 +105,11 @@ class FormDesk:
 
     # ------------------------------------------------------------------ filling
 
-    def answer(self, state: Mapping[str, Any] | None, text: str, dossier: Dossier | None = None) -> FormOutcome:
+    def answer(self, state: Mapping[str, Any] | None, text: str, dossier: Dossier | None = None,
+               conversation: str | None = None) -> FormOutcome:
         """One message while the form is open. `dossier`: one the citizen proved in this
-        conversation (a recognition source, see dossier_lookup)."""
+        conversation (a recognition source, see dossier_lookup); `conversation`: its id, kept
+        (hashed) with the files delivered so that "xoá thông tin" can delete them."""
         if not state or state.get("phase") in DONE:
             return FormOutcome([{"text": self.texts["no_form_open"]}])
         if text.lstrip().startswith("/") or find_code(text):
@@ -124,7 +126,7 @@ class FormDesk:
         messages = [_reply(m) for m in turn.messages]
         if turn.state.get("phase") == "complete":
             delivery = api.deliver(turn.state, files=self.files, profiles=self.profiles, base_url=self.base_url,
-                                   answerer=self.dialogue.answerer)
+                                   answerer=self.dialogue.answerer, owner=conversation)
             messages += [_reply(m) for m in delivery.messages]
             # The files themselves, for channels that can send documents (Telegram); the web
             # widget shows them as download links.
@@ -140,10 +142,14 @@ class FormDesk:
         a CCCD with it): the model sometimes reads a plain question as one."""
         return asks_to_forget(text, self.texts)
 
-    def forget(self, text: str) -> FormOutcome:
-        """Delete a stored profile: the message must hold its CCCD and the phone stored with it
-        (the same proof as recognition); the reply is the same whether anything was deleted."""
-        text = clean_input(text)
+    def forget(self, text: str, conversation: str | None = None) -> FormOutcome:
+        """Delete what is kept about the citizen: the files delivered in this `conversation` (its
+        id: the conversation itself is the proof, and they go at once), and a stored profile, for
+        which the message must hold its CCCD and the phone stored with it (the same proof as
+        recognition). The reply is the same whether anything was deleted."""
+        if conversation:
+            self.files.forget(conversation)
+        text = ascii_digits(clean_input(text))
         m = CCCD_IN_TEXT.search(text)
         cccd = re.sub(r"\D", "", m.group(0)) if m else None
         rest = text[:m.start()] + " " + text[m.end():] if m else text

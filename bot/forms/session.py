@@ -328,7 +328,7 @@ def handle(state: Mapping[str, Any], message: Any, lookup: Lookup | None = None,
     if state["phase"] in DONE_PHASES:
         return Turn(state, [])
     form = view(state)
-    text = clean_input(message)
+    text = F.ascii_digits(clean_input(message))
     phase = state["phase"]
 
     if phase == "consent":
