@@ -13,7 +13,7 @@ from typing import Any
 # Thông tư 01/2018/TT-VPCP Điều 19: agency identifier (4 dot-separated parts), receipt date
 # YYMMDD, 4-digit daily sequence: 000.00.15.H30-210524-0001. Citizens copy it with spaces,
 # lowercase or other dashes; the agency part may also contain letters (H30, G12...).
-_SEP = r"\s*[-–—_/ ]?\s*"
+_SEP = r"\s*(?:[-–—_/]\s*)?"  # spaces, at most one dash: each character read one way only
 CODE_RE = re.compile(
     r"(?<![\w.])([a-z0-9]{3})\s*\.\s*([a-z0-9]{2})\s*\.\s*([a-z0-9]{2})\s*\.\s*([a-z]\d{2})"
     + _SEP + r"(\d{6})" + _SEP + r"(\d{4})(?!\d)",
