@@ -160,12 +160,12 @@ def _lookup_tables() -> list[tuple[str, str, int]]:
 @functools.lru_cache(maxsize=1)
 def all_patterns() -> list[dict]:
     literal, _ = _source_calls()
-    found = literal + _global_patterns() + _lookup_tables()
+    found = _global_patterns() + literal + _lookup_tables()
     for where, build in RUN_TIME.items():
         found += [(where, p.pattern, p.flags) for p in build()]
     unique: dict[tuple[str, int], str] = {}
-    for where, pattern, flags in found:
-        unique.setdefault((pattern, flags), where)
+    for where, pattern, flags in found:  # the same pattern found twice is swept once, by its first name
+        unique.setdefault((pattern, re.compile(pattern, flags).flags), where)
     return [{"name": where, "pattern": pattern, "flags": flags} for (pattern, flags), where in unique.items()]
 
 
@@ -204,10 +204,13 @@ def test_every_pattern_built_at_run_time_is_covered():
 def test_collects_the_patterns_that_read_citizen_text():
     names = {p["name"] for p in all_patterns()}
     for expected in ("bot.dossiers.model.CODE_RE", "bot.analytics.masking._PHONE", "bot.forms.templates.CCCD_IN_TEXT",
-                     "bot.dialogue._CHOICE_RE", "bot/nlu/components.py:<module>", "bot/feedback.py:read_score",
+                     "bot.dialogue._CHOICE_RE", "bot.text._TAG_RE", "bot/feedback.py:read_score",
                      "bot/forms/session.py:_separator_re"):
         assert expected in names, expected
     assert any(n.startswith("lookup question_focus_") for n in names)
+    # the NLU components' patterns, read from the source (the module is not imported)
+    components = {p for where, p, _ in _source_calls()[0] if where.startswith("bot/nlu/components.py")}
+    assert components and components <= {p["pattern"] for p in all_patterns()}
 
 
 def test_every_pattern_runs_in_linear_time_on_the_longest_message():
