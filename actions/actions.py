@@ -12,6 +12,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import feedback
+from actions.message import citizen_text
 from actions.threads import OffLoopAction
 from bot import service
 from bot.answers import load_replies
@@ -56,7 +57,7 @@ def turn_from_tracker(tracker: Tracker) -> Turn:
     entity = next((e.get("value") for e in message.get("entities") or []
                    if e.get("entity") == PROCEDURE_ENTITY and isinstance(e.get("value"), str)), None)
     intent = message.get("intent") or {}
-    text = message.get("text") if isinstance(message.get("text"), str) else ""
+    text = citizen_text(message)
     confidence = intent.get("confidence")
     candidates = tracker.get_slot(SLOT_CANDIDATES)
     return Turn(

@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import feedback
 from actions.actions import INTERNAL_ERROR, send, turn_from_tracker
+from actions.message import citizen_text
 from actions.threads import OffLoopAction
 from bot import service
 from bot.dialogue import SLOT_PROCEDURE
@@ -37,7 +38,7 @@ def _client(tracker: Tracker) -> str | None:
 def lookup_turn(tracker: Tracker) -> DossierTurn:
     """The lookup turn of the latest message."""
     return DossierTurn(
-        text=(tracker.latest_message or {}).get("text") or "",
+        text=citizen_text(tracker.latest_message),
         sender=tracker.sender_id,
         code=normalize_code(_entity(tracker, ENTITY_CODE) or ""),  # a payload may carry any spelling
         last_digits=_entity(tracker, ENTITY_DIGITS),

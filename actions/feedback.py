@@ -11,6 +11,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.message import citizen_text
 from bot import service
 from bot.analytics import db, recorder
 from bot.feedback import SLOT, Feedback, State
@@ -51,7 +52,7 @@ def record(tracker: Tracker, kind: str, procedure: Any = None, event: str | None
                              intent=(message.get("intent") or {}).get("name") or "", outcome=kind,
                              procedure=procedure if isinstance(procedure, str) else None, event=event,
                              started=started if isinstance(started, (int, float)) else None,
-                             text=message.get("text") if isinstance(message.get("text"), str) else None)
+                             text=citizen_text(message) or None)
     except Exception:  # noqa: BLE001 - the citizen's answer matters more than the figures
         log.exception("could not record a turn (conversation %s)", tracker.sender_id)
 
@@ -60,8 +61,8 @@ def previous_question(tracker: Tracker) -> tuple[str | None, str | None]:
     """The citizen's last typed message before this one (the question a 👎 is about) and its
     message id (None when the event has none)."""
     for event in reversed(_user_events(tracker)[:-1]):
-        text = event.get("text")
-        if isinstance(text, str) and text.strip() and not text.startswith("/"):
+        text = citizen_text(event)
+        if text.strip() and not text.startswith("/"):
             message_id = event.get("message_id")
             return text, message_id if isinstance(message_id, str) and message_id else None
     return None, None
@@ -95,8 +96,8 @@ def take_comment(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dic
     comment: stored masked, thanked. None when no comment was awaited."""
     try:
         current = state(tracker)
-        text = (tracker.latest_message or {}).get("text")
-        if not current.comment or not isinstance(text, str) or not text.strip() or text.startswith("/"):
+        text = citizen_text(tracker.latest_message)
+        if not current.comment or not text.strip() or text.startswith("/"):
             return None
         recorder.record_comment(tracker.sender_id, text)
         dispatcher.utter_message(**feedback().comment_thanks())

@@ -14,6 +14,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import feedback
 from actions.actions import INTERNAL_ERROR, answer_aside, sent_and_recorded, turn_from_tracker, verified_dossier
+from actions.message import bounded, citizen_text
 from actions.threads import OffLoopAction, off_loop
 from bot import service
 from bot.dialogue import SLOT_PROCEDURE
@@ -27,7 +28,7 @@ SLOT_ANSWER = "form_answer"
 
 
 def _text(tracker: Tracker) -> str:
-    return (tracker.latest_message or {}).get("text") or ""
+    return citizen_text(tracker.latest_message)
 
 
 def _say(dispatcher: CollectingDispatcher, outcome: FormOutcome) -> None:
@@ -80,6 +81,7 @@ class ValidateCitizenForm(FormValidationAction):
         if not isinstance(value, str):
             # Called on activation too (slots set since the last message): no answer yet.
             return {}
+        value = bounded(value)
         state = tracker.get_slot(SLOT_STATE)
         procedure = state.get("procedure") if isinstance(state, dict) else None
         try:

@@ -17,6 +17,7 @@ from rasa_sdk.types import DomainDict
 from actions import feedback
 from actions.actions import INTERNAL_ERROR, answer_aside, send, sent_and_recorded, turn_from_tracker
 from actions.dossiers import lookup_turn
+from actions.message import bounded, citizen_text
 from actions.threads import OffLoopAction, off_loop
 from bot import precheck, service
 from bot.answers import Reply
@@ -37,7 +38,7 @@ def _procedure(tracker: Tracker) -> str | None:
                    if e.get("entity") == PROCEDURE_ENTITY), None)
     if isinstance(entity, str) and entity in dialogue.catalog:
         return entity
-    text = (tracker.latest_message or {}).get("text") or ""
+    text = citizen_text(tracker.latest_message)
     context = tracker.get_slot(SLOT_PROCEDURE)
     context = context if isinstance(context, str) and context in dialogue.catalog else None
     named = dialogue.procedure_to_check(text, context) if not text.startswith("/") else None
@@ -49,7 +50,7 @@ class ActionStartCheck(OffLoopAction):
         return "action_start_check"
 
     def work(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        text = (tracker.latest_message or {}).get("text") or ""
+        text = citizen_text(tracker.latest_message)
         entity = any(e.get("entity") == PROCEDURE_ENTITY for e in (tracker.latest_message or {}).get("entities") or [])
         try:
             dialogue = service.dialogue()
@@ -93,6 +94,7 @@ class ValidateDossierCheck(FormValidationAction):
                      domain: DomainDict) -> Dict[Text, Any]:
         if not isinstance(value, str):
             return {}
+        value = bounded(value)
         feedback.record(tracker, "other", tracker.get_slot(SLOT_PROCEDURE))  # a step of the check
         state = tracker.get_slot(SLOT_STATE)
         try:

@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import feedback
 from actions.actions import INTERNAL_ERROR, sent_and_recorded, turn_from_tracker
+from actions.message import citizen_text
 from actions.threads import OffLoopAction
 from bot import service
 from bot.analytics import recorder
@@ -27,7 +28,7 @@ class ActionRate(OffLoopAction):
     def work(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         message = tracker.latest_message or {}
         intent = (message.get("intent") or {}).get("name") or ""
-        text = str(message.get("text") or "")
+        text = citizen_text(message)
         entities = {e.get("entity"): e.get("value") for e in message.get("entities") or []}
         procedure = entities.get("procedure") if isinstance(entities.get("procedure"), str) else None
         try:

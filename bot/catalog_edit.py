@@ -238,11 +238,14 @@ class _LineError(Exception):
     """One line (or value) does not follow the form's syntax; the message is Vietnamese."""
 
 
-_TRAILING_FLAG = re.compile(r"\s*\(\s*(?:chưa chắc chắn|chua chac chan)\s*\)\s*$", re.IGNORECASE)
+# Every pattern here reads each run of spaces one way only (no "\s*x?\s*" around an absent x, no
+# repeat that overlaps the next one), so a long line cannot make the matching slow.
+_TRAILING_FLAG = re.compile(r"(?<!\s)\s*\(\s*(?:chưa chắc chắn|chua chac chan)\s*\)\s*$", re.IGNORECASE)
 # "từ ngày 05/01/2026", "đến 31/12/2026" (matched without diacritics); with "ngày" anything follows.
-_DATE_PART = re.compile(r"(?:ap dung\s+)?(tu|den)(?:\s+ngay\s*:?\s*(.+)|\s*:?\s*(\d\S*))")
-_MONEY = re.compile(r"(\d{1,3}(?:[.,  ]\d{3})+|\d+)\s*(?:đồng|đ|vnđ|vnd)?\s*(?:/\s*([^\d/;:,()|]+?))?\s*",
-                    re.IGNORECASE)
+_DATE_PART = re.compile(r"(?:ap dung\s+)?(tu|den)(?:\s+ngay\s*(?::\s*)?(\S.*)|\s*(?::\s*)?(\d\S*))")
+# amount, maybe "đồng", maybe "/ unit" (words separated by spaces; the trailing spaces are not the unit's)
+_MONEY = re.compile(r"(\d{1,3}(?:[.,  ]\d{3})+|\d+)(?:\s*(?:đồng|đ|vnđ|vnd))?"
+                    r"(?:\s*/\s*([^\d/;:,()|\s]+(?:\s+[^\d/;:,()|\s]+)*))?\s*", re.IGNORECASE)
 _UNIT = re.compile(r"[^\d/;:,()|]+")
 
 
@@ -605,7 +608,7 @@ _FORM = _Item(("name", "ref", "uncertain"), _render_form, _parse_form)
 
 # ---------------------------------------------------------------------------- input hygiene
 
-_HTML = re.compile(r"<\s*/?\s*[A-Za-z!?]|&(?:#\d+|#x[0-9A-Fa-f]+|[A-Za-z]+);")
+_HTML = re.compile(r"<\s*(?:/\s*)?[A-Za-z!?]|&(?:#\d+|#x[0-9A-Fa-f]+|[A-Za-z]+);")
 
 
 def _clean(value: Any) -> str:

@@ -141,12 +141,17 @@ class Catalogue:
                 for p in ranked]
 
 
+def _days_re(days: int) -> re.Pattern[str]:
+    """"02 ngày", "2 ngày": a number of days as the catalog's processing times write it."""
+    return re.compile(rf"(?<!\d)0?{days}\s+ngày")
+
+
 def _time_clause(text: str, days: int, more: str) -> str:
     """The part of a processing-time text that states its number of days, with its own
     conditions ("02 ngày làm việc kể từ khi nhận đủ hồ sơ hợp lệ"), not a bare number that would
     hide "trường hợp phải xin ý kiến ... tối đa 10 ngày"; followed by `more` when the text says more."""
     clauses = [c.strip() for c in text.rstrip(".").split(";") if c.strip()]
-    pattern = re.compile(rf"(?<!\d)0?{days}\s+ngày")
+    pattern = _days_re(days)
     chosen = next((c for c in clauses if pattern.search(c)), clauses[0] if clauses else text.strip())
     if not chosen:
         return text

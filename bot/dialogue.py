@@ -82,7 +82,9 @@ REFINABLE = ("out_of_scope", "nlu_fallback", "greet", "goodbye", "thank", "bot_c
 SMALL_TALK_INTENTS = ("greet", "goodbye", "thank", "bot_challenge")
 VARIANT_PICKERS = ("action", "scope")  # variant dimensions whose keywords name no subject
 SURE_OVERVIEW = 0.98  # "how to go about it" is the model's default guess: a plain facet word beats it unless it is sure
-_CHOICE_RE = re.compile(r"^(?:so|cai|lua chon|chon|muc|thu tuc)?\s*(?:thu|so)?\s*(\d)\s*$")
+# Each run of spaces is read one way only (two adjacent \s* around an absent word would split a
+# long run in every possible way before failing: quadratic).
+_CHOICE_RE = re.compile(r"^(?:so|cai|lua chon|chon|muc|thu tuc)?\s*(?:(?:thu|so)\s*)?(\d)\s*$")
 
 
 @dataclass(frozen=True)

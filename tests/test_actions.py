@@ -177,3 +177,38 @@ def test_forget_deletes_the_files_made_in_this_conversation():
     assert files.find(mine.token, mine.filename) is None
     assert files.find(theirs.token, theirs.filename) is not None
     files.forget("someone-else")
+
+
+def test_actions_read_no_more_of_a_message_than_the_gateway_passes_on():
+    """Rasa's REST channel on loopback takes a message of any length; the actions read the first
+    5,000 characters, like the gateway, so no matching code sees more."""
+    import ast
+    from pathlib import Path
+
+    from actions.dossiers import lookup_turn
+    from actions.message import MAX_CHARS
+    from bot.gateway.rasa import MAX_MESSAGE
+
+    assert MAX_CHARS == MAX_MESSAGE
+    long = "phí cấp đổi thẻ hdv " + "a " * 20000
+    t = tracker(long, "ask_fee")
+    assert actions.turn_from_tracker(t).text == long[:MAX_CHARS]
+    assert lookup_turn(t).text == long[:MAX_CHARS]
+    messages, _ = run(actions.ActionAnswer(), t)
+    assert "650.000" in messages[0]["text"]
+    # every action reads the text through actions.message
+    for path in Path("actions").glob("*.py"):
+        if path.name != "message.py":
+            reads = [n for n in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+                     if isinstance(n, ast.Call) and getattr(n.func, "attr", None) == "get"
+                     and n.args and getattr(n.args[0], "value", None) == "text"]
+            assert reads == [], path
+
+
+def test_a_cccd_beyond_the_message_length_is_not_read_as_a_deletion_request():
+    from actions.forms import ActionForgetProfile
+    from bot.forms.templates import load_texts
+
+    text = "thời tiết ngày mai thế nào " + ". " * 2600 + "001090012345 0912345678"
+    messages, _ = run(ActionForgetProfile(), tracker(text, "forget_profile"))
+    assert messages and messages[0]["text"] != load_texts()["profile"]["ask_cccd"]

@@ -19,7 +19,7 @@ from typing import Any
 _DIGIT = "[0-9０-９]"
 _ALNUM = "[a-z0-9ａ-ｚ０-９]"
 _DOT = r"\s*[.．]\s*"
-_SEP = r"\s*[-–—_/ －]?\s*"
+_SEP = r"\s*(?:[-–—_/－]\s*)?"  # spaces, at most one dash: each character read one way only
 CODE_RE = re.compile(
     rf"(?<![\w.．])({_ALNUM}{{3}}){_DOT}({_ALNUM}{{2}}){_DOT}({_ALNUM}{{2}}){_DOT}([a-zａ-ｚ]{_DIGIT}{{2}})"
     + _SEP + rf"({_DIGIT}{{6}})" + _SEP + rf"({_DIGIT}{{4}})(?!{_DIGIT})",

@@ -23,7 +23,7 @@ from bot.text import fold
 MAX_TEXT = 300
 _SEPARATORS_RE = re.compile(r"[\s.\-()/]")
 _DATE_NUMERIC_RE = re.compile(r"^(?:ngay\s*)?(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{2,4})$")
-_DATE_WORDS_RE = re.compile(r"^(?:ngay\s*)?(\d{1,2})\s*thang\s*(\d{1,2})\s*(?:nam|,)?\s*(\d{2,4})$")
+_DATE_WORDS_RE = re.compile(r"^(?:ngay\s*)?(\d{1,2})\s*thang\s*(\d{1,2})\s*(?:(?:nam|,)\s*)?(\d{2,4})$")
 _DATE_ISO_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _EMAIL_RE = re.compile(r"^[a-z0-9._%+\-]+@[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,}$")
 _MOBILE_RE = re.compile(r"^0[35789]\d{8}$")
@@ -201,7 +201,8 @@ def check_choice(raw: str, options: Sequence[str]) -> Check:
     if answer in keys:
         return Check(options[keys.index(answer)])
     if answer:
-        containing = [o for o, k in zip(options, keys) if re.search(rf"(?<!\w){re.escape(answer)}(?!\w)", k)]
+        # whole words of the option (keys are words joined by single spaces): no pattern is built from the answer
+        containing = [o for o, k in zip(options, keys) if f" {answer} " in f" {k} "]
         if len(containing) == 1:
             return Check(containing[0])
         if answer.isdigit() and 1 <= int(answer) <= len(options) and not containing:

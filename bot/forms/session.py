@@ -204,7 +204,8 @@ def _field_candidates(form: FormView, name: str) -> list[FieldSpec]:
     wanted = fold(name)
     scored = []
     for spec in askable(form):
-        names = [full_label(form, spec), re.sub(r"\(.*?\)", "", spec.label)]
+        # without its bracketed remark (labels nest no brackets; [^()] keeps the search linear)
+        names = [full_label(form, spec), re.sub(r"\([^()\n]*\)", "", spec.label)]
         if spec.type != "date":
             names += aliases.get(spec.type, [])
         score = max(fuzz.token_set_ratio(wanted, fold(n)) + (1 if fold(n).strip() == wanted else 0) for n in names)
@@ -213,12 +214,19 @@ def _field_candidates(form: FormView, name: str) -> list[FieldSpec]:
     return [spec for s, spec in scored if s == best] if best >= MATCH_THRESHOLD else []
 
 
+def _separator_re(sep: str) -> re.Pattern[str]:
+    """A value separator of texts.yml with the spaces around it. A match starts only where a run
+    of spaces starts, so a long run of spaces is not tried again from each of its positions."""
+    if sep.isalpha():
+        return re.compile(rf"(?<!\s)\s+{re.escape(fold(sep))}\s+")
+    return re.compile(rf"(?<!\s)\s*{re.escape(sep)}\s*")
+
+
 def _split_value(rest: str) -> tuple[str, str | None]:
     """"ngày sinh thành 16/3/1990" (or "ngay sinh thanh …") -> ("ngày sinh", "16/3/1990")."""
     folded = fold(rest)  # same length as `rest` for NFC text, so positions carry over
     for sep in load_texts()["commands"]["value_separators"]:
-        pattern = rf"\s+{re.escape(fold(sep))}\s+" if sep.isalpha() else rf"\s*{re.escape(sep)}\s*"
-        m = re.search(pattern, folded) if len(folded) == len(rest) else None
+        m = _separator_re(sep).search(folded) if len(folded) == len(rest) else None
         if m and m.start() > 0 and m.end() < len(rest):
             return rest[:m.start()], rest[m.end():]
     return rest, None
