@@ -30,8 +30,10 @@ class ActionRate(OffLoopAction):
         intent = (message.get("intent") or {}).get("name") or ""
         text = citizen_text(message)
         entities = {e.get("entity"): e.get("value") for e in message.get("entities") or []}
-        procedure = entities.get("procedure") if isinstance(entities.get("procedure"), str) else None
+        procedure = entities.get("procedure")
         try:
+            if not isinstance(procedure, str) or procedure not in service.dialogue().catalog:
+                procedure = None  # a typed payload may name anything; the buttons name catalog ids
             fb, current = feedback.feedback(), feedback.state(tracker)
             if not text.startswith("/"):
                 # Typed: about the last answer rated, or the score asked. Nothing asked, or no
