@@ -11,7 +11,7 @@ from rasa.core.lock_store import RedisLockStore
 from bot.lock_store import RedisTicketLockStore
 from tests.redis_server import temporary_redis
 
-LIFETIME = 1.5  # seconds; production uses 15
+LIFETIME = 0.6  # seconds; production uses 15
 
 
 @pytest.fixture(scope="module")
