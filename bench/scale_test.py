@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.conversations import free_port, norm  # noqa: E402
-from bench.load import percentile  # noqa: E402
+from bench import load  # noqa: E402
 from bot.launcher import rasa_env  # noqa: E402
 from bot.launcher import services as launcher_services  # noqa: E402
 from bot.supervisor import Supervisor  # noqa: E402
@@ -87,50 +87,38 @@ def _answers(url: str) -> bool:
         return False
 
 
-def run_load(url: str, conversations: int, turns: int, prefix: str,
-             on_progress=None) -> dict:
-    """All conversations at once; returns figures and, per conversation, what was sent and seen."""
-    latencies: list[float] = []
+def run_load(url: str, conversations: int, turns: int, prefix: str, on_progress=None) -> dict:
+    """All conversations at once (bench/load.py); returns the figures and, per conversation, what
+    was sent, and the answers that missed their words."""
     wrong: list[str] = []
     sent: dict[str, list[str]] = {}
     lock = threading.Lock()
-    barrier = threading.Barrier(conversations)
     done = [0]
 
-    def citizen(n: int) -> None:
-        sender = f"{prefix}-{n:03d}"
-        session = requests.Session()
-        sent[sender] = []
-        barrier.wait()
-        for i in range(turns):
-            message, expected = SCRIPT[i % len(SCRIPT)]
-            t0 = time.perf_counter()
-            try:
-                r = session.post(url + "/api/chat", json={"sender": sender, "message": message}, timeout=90)
-                text = norm(" ".join(m.get("text", "") for m in r.json())) if r.ok else f"HTTP {r.status_code}"
-            except (requests.RequestException, ValueError) as exc:
-                text = f"error {type(exc).__name__}"
-            dt = time.perf_counter() - t0
-            sent[sender].append(message)
-            missing = [w for w in expected if norm(w) not in text]
-            with lock:
-                latencies.append(dt)
-                done[0] += 1
-                if missing:
-                    wrong.append(f"{sender}#{i} {message!r}: missing {missing} in {text[:160]!r}")
-            if on_progress:
-                on_progress(done[0])
+    def step(session: requests.Session, sender: str, n: int, i: int) -> tuple[float, str]:
+        message, expected = SCRIPT[i % len(SCRIPT)]
+        t0 = time.perf_counter()
+        try:
+            r = session.post(url + "/api/chat", json={"sender": sender, "message": message}, timeout=90)
+            text = norm(" ".join(m.get("text", "") for m in r.json())) if r.ok else f"HTTP {r.status_code}"
+        except (requests.RequestException, ValueError) as exc:
+            text = f"error {type(exc).__name__}"
+        seconds = time.perf_counter() - t0
+        missing = [w for w in expected if norm(w) not in text]
+        with lock:
+            sent.setdefault(sender, []).append(message)
+            done[0] += 1
+            progress = done[0]
+            if missing:
+                wrong.append(f"{sender}#{i} {message!r}: missing {missing} in {text[:160]!r}")
+        if on_progress:
+            on_progress(progress)
+        return seconds, "error" if missing else "ok"
 
-    threads = [threading.Thread(target=citizen, args=(n,)) for n in range(conversations)]
-    t0 = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - t0
-    return {"turns": len(latencies), "seconds": round(wall, 1), "throughput": round(len(latencies) / wall, 1),
-            "p50_ms": round(percentile(latencies, 0.5) * 1000), "p95_ms": round(percentile(latencies, 0.95) * 1000),
-            "wrong": wrong, "sent": sent}
+    figures = load.run_load(conversations, turns, step, prefix)
+    return {"turns": figures["requests"], "seconds": round(figures["seconds"], 1),
+            "throughput": round(figures["throughput_rps"], 1), "p50_ms": round(figures["p50_ms"]),
+            "p95_ms": round(figures["p95_ms"]), "wrong": wrong, "sent": sent}
 
 
 def stored_order(pg_url: str, senders: list[str]) -> dict[str, list[str]]:

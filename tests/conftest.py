@@ -72,3 +72,26 @@ def browser():
 
     with chromium() as b:
         yield b
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A throw-away PostgreSQL server (tests/postgres.py: Debian's postgresql, which
+    scripts/ci-deps.sh installs), or the empty database named by CONSOLE_TEST_POSTGRES_URL.
+    Missing server binaries FAIL, like a missing Chromium; ALLOW_SKIP_POSTGRES=1 skips instead on
+    a machine without them (never in CI). Tests drop the tables they made."""
+    import os
+
+    if os.environ.get("CONSOLE_TEST_POSTGRES_URL"):
+        yield os.environ["CONSOLE_TEST_POSTGRES_URL"]
+        return
+    from tests.postgres import server_binaries, temporary_postgres
+
+    if server_binaries() is None:
+        if os.environ.get("ALLOW_SKIP_POSTGRES") == "1":
+            pytest.skip("PostgreSQL server binaries missing (skipped because ALLOW_SKIP_POSTGRES=1)")
+        pytest.fail("PostgreSQL server binaries missing: run scripts/ci-deps.sh, or set ALLOW_SKIP_POSTGRES=1",
+                    pytrace=False)
+    with temporary_postgres() as url:
+        yield url
+

@@ -3,7 +3,6 @@ seeded data set with known expected numbers (bot/analytics)."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import time
 
 import pytest
@@ -14,28 +13,8 @@ from bot.analytics.masking import mask
 from tests.staff_fixtures import seed_base, turn
 
 
-# The same tests on PostgreSQL: a throw-away server (tests/postgres.py; scripts/ci-deps.sh
-# installs Debian's postgresql), or the empty database named by CONSOLE_TEST_POSTGRES_URL.
-# Missing server binaries FAIL, like a missing Chromium; ALLOW_SKIP_POSTGRES=1 skips instead on a
-# machine without them (never in CI). The tables are dropped after each test.
-
-
-@pytest.fixture(scope="module")
-def postgres_url():
-    if os.environ.get("CONSOLE_TEST_POSTGRES_URL"):
-        yield os.environ["CONSOLE_TEST_POSTGRES_URL"]
-        return
-    from tests.postgres import server_binaries, temporary_postgres
-
-    if server_binaries() is None:
-        if os.environ.get("ALLOW_SKIP_POSTGRES") == "1":
-            pytest.skip("PostgreSQL server binaries missing (skipped because ALLOW_SKIP_POSTGRES=1)")
-        pytest.fail("PostgreSQL server binaries missing: run scripts/ci-deps.sh, or set ALLOW_SKIP_POSTGRES=1",
-                    pytrace=False)
-    with temporary_postgres() as url:
-        yield url
-
-
+# The same tests on PostgreSQL (the `postgres_url` fixture of tests/conftest.py); the tables are
+# dropped after each test.
 @pytest.fixture(params=["sqlite", "postgresql"])
 def engine(request, tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path / 'console.db'}" if request.param == "sqlite" else request.getfixturevalue("postgres_url")

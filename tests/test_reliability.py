@@ -20,6 +20,7 @@ from bot.gateway import BackgroundGateway
 from bot.gateway.config import load_config
 from bot.gateway.texts import load_texts
 from bot.supervisor import Supervisor
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,15 +30,6 @@ CODE, DIGITS = "000.00.15.H30-261102-0001", "5678"  # tests/data/dossiers.json (
 
 def base(servers: Supervisor, n: int) -> str:
     return servers.services[n].health_url.removesuffix("/health").rstrip("/")
-
-
-def wait_for(condition, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.5)
-    return False
 
 
 @pytest.fixture(scope="module")

@@ -32,24 +32,6 @@ ALL_TABLES = [guard_module.metadata, profiles_module.metadata, ratelimit.metadat
               dedup.metadata, telegram.payloads_metadata]
 
 
-# PostgreSQL as in tests/test_analytics.py: missing server binaries FAIL (scripts/ci-deps.sh
-# installs them), unless ALLOW_SKIP_POSTGRES=1; or the empty database of CONSOLE_TEST_POSTGRES_URL.
-@pytest.fixture(scope="module")
-def postgres_url():
-    if os.environ.get("CONSOLE_TEST_POSTGRES_URL"):
-        yield os.environ["CONSOLE_TEST_POSTGRES_URL"]
-        return
-    from tests.postgres import server_binaries, temporary_postgres
-
-    if server_binaries() is None:
-        if os.environ.get("ALLOW_SKIP_POSTGRES") == "1":
-            pytest.skip("PostgreSQL server binaries missing (skipped because ALLOW_SKIP_POSTGRES=1)")
-        pytest.fail("PostgreSQL server binaries missing: run scripts/ci-deps.sh, or set ALLOW_SKIP_POSTGRES=1",
-                    pytrace=False)
-    with temporary_postgres() as url:
-        yield url
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def where(request, tmp_path):
     """A database URL; on PostgreSQL the tables are dropped after the test."""

@@ -8,36 +8,22 @@ import socket
 import stat
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
 import requests
 import yaml
 
+from bench.conversations import free_port
 from bot.launcher import endpoints_for, services
 from bot.supervisor import RotatingLog, Service, Supervisor, port_in_use
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.waiting import wait_for
 
 
 def http_service(tmp_path: Path, name: str = "stand-in") -> Service:
     port = free_port()
     argv = [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(tmp_path)]
     return Service(name, argv, tmp_path / f"{name}.log", f"http://127.0.0.1:{port}/", port=port)
-
-
-def wait_for(condition, timeout: float = 15.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def fast(services: list[Service], tmp_path: Path, **kw) -> Supervisor:

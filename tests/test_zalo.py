@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-import threading
 import time
 
 import pytest
@@ -329,16 +328,7 @@ def test_an_unreachable_token_server_keeps_the_old_refresh_token(tmp_path, rasa,
     assert stored_tokens(tmp_path) == ("", "RT-0")
 
 
-def test_concurrent_refreshes_spend_the_refresh_token_once(tmp_path, rasa, zalo):
-    config = make_config(tmp_path, rasa, zalo, access_token="AT-revoked").zalo
-    stores = [TokenStore(tmp_path / "zalo.db", config, requests.Session()) for _ in range(4)]  # as 4 processes
-    results: list[str] = []
-    threads = [threading.Thread(target=lambda s=s: results.append(s.refresh(stale="AT-revoked"))) for s in stores]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert results == ["AT-1"] * 4 and len(zalo.refreshes) == 1
+# Concurrent refreshes spend the refresh token once: tests/test_shared_state.py (SQLite and PostgreSQL).
 
 
 def test_secrets_tokens_and_messages_never_reach_the_logs(tmp_path, rasa, zalo, caplog):
