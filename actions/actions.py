@@ -15,6 +15,7 @@ from actions import feedback
 from actions.message import citizen_text
 from actions.threads import OffLoopAction
 from bot import service
+from bot.analytics.db import conversation_ref
 from bot.answers import load_replies
 from bot.dialogue import SLOT_CANDIDATES, SLOT_LAST_FACET, SLOT_PENDING_FACET, SLOT_PROCEDURE, Dialogue, Outcome, Turn
 from bot.dossiers.conversation import SLOT_CODE, SLOT_VERIFIED
@@ -102,7 +103,7 @@ class _DialogueAction(OffLoopAction, abc.ABC):
                     return comment
             outcome = type(self).handler(service.dialogue(), turn)
         except Exception:  # noqa: BLE001 - the citizen must get an answer whatever failed
-            log.exception("%s failed (conversation %s)", self.name(), tracker.sender_id)
+            log.exception("%s failed (conversation %s)", self.name(), conversation_ref(tracker.sender_id))
             dispatcher.utter_message(text=INTERNAL_ERROR)
             return []
         return sent_and_recorded(dispatcher, tracker, outcome, self.asks_helpful)
@@ -181,7 +182,7 @@ def answer_aside(dispatcher: CollectingDispatcher, tracker: Tracker, procedure_i
         outcome = dialogue.respond(replace(turn, procedure=procedure_id if isinstance(procedure_id, str) else turn.procedure,
                                            candidates=(), pending_facet=None))
     except Exception:  # noqa: BLE001
-        log.exception("answering a question inside a form failed (conversation %s)", tracker.sender_id)
+        log.exception("answering a question inside a form failed (conversation %s)", conversation_ref(tracker.sender_id))
         return None
     send(dispatcher, outcome)
     reprompt()
@@ -208,7 +209,7 @@ class ActionSmallTalk(OffLoopAction):
                 return sent_and_recorded(dispatcher, tracker, outcome, asks_helpful=True)
             dispatcher.utter_message(text=dialogue.answerer.phrase(f"small_talk.{kind}"))
         except Exception:  # noqa: BLE001 - small talk falls back to its canned reply
-            log.exception("action_small_talk failed (conversation %s)", tracker.sender_id)
+            log.exception("action_small_talk failed (conversation %s)", conversation_ref(tracker.sender_id))
             dispatcher.utter_message(text=_canned_small_talk(kind))
             return []
         feedback.record(tracker, "other")

@@ -54,7 +54,7 @@ def record(tracker: Tracker, kind: str, procedure: Any = None, event: str | None
                              started=started if isinstance(started, (int, float)) else None,
                              text=citizen_text(message) or None)
     except Exception:  # noqa: BLE001 - the citizen's answer matters more than the figures
-        log.exception("could not record a turn (conversation %s)", tracker.sender_id)
+        log.exception("could not record a turn (conversation %s)", db.conversation_ref(tracker.sender_id))
 
 
 def previous_question(tracker: Tracker) -> tuple[str | None, str | None]:
@@ -86,7 +86,7 @@ def follow_up(dispatcher: CollectingDispatcher, tracker: Tracker, helpful_for: A
             if message:
                 dispatcher.utter_message(**message)
     except Exception:  # noqa: BLE001
-        log.exception("rating question failed (conversation %s)", tracker.sender_id)
+        log.exception("rating question failed (conversation %s)", db.conversation_ref(tracker.sender_id))
         return []
     return [SlotSet(SLOT, new.to_slot())] if new != current else []
 
@@ -102,7 +102,7 @@ def take_comment(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dic
         recorder.record_comment(tracker.sender_id, text)
         dispatcher.utter_message(**feedback().comment_thanks())
     except Exception:  # noqa: BLE001
-        log.exception("comment failed (conversation %s)", tracker.sender_id)
+        log.exception("comment failed (conversation %s)", db.conversation_ref(tracker.sender_id))
         return None
     record(tracker, "other")
     return [SlotSet(SLOT, replace(current, comment=False).to_slot())]

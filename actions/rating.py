@@ -15,6 +15,7 @@ from actions.message import citizen_text
 from actions.threads import OffLoopAction
 from bot import service
 from bot.analytics import recorder
+from bot.analytics.db import conversation_ref
 from bot.feedback import SLOT
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ class ActionRate(OffLoopAction):
                     return sent_and_recorded(dispatcher, tracker, service.dialogue().fallback(turn_from_tracker(tracker)))
             rating = fb.rate(current, intent, procedure, str(entities.get("score") or text))
         except Exception:  # noqa: BLE001 - the citizen must get an answer whatever failed
-            log.exception("action_rate failed (conversation %s)", tracker.sender_id)
+            log.exception("action_rate failed (conversation %s)", conversation_ref(tracker.sender_id))
             dispatcher.utter_message(text=INTERNAL_ERROR)
             return []
         if rating.helpful is not None:

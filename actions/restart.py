@@ -17,6 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.actions import INTERNAL_ERROR
 from actions.threads import OffLoopAction
 from bot import service
+from bot.analytics.db import conversation_ref
 from bot.forms.intake import DONE
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,7 @@ class ActionRestart(OffLoopAction):
                 return [FollowupAction("action_listen")]
             dispatcher.utter_message(text=answerer.phrase("restart.done"))
         except Exception:  # noqa: BLE001 - nothing is wiped when it is unclear what would be lost
-            log.exception("action_restart failed (conversation %s)", tracker.sender_id)
+            log.exception("action_restart failed (conversation %s)", conversation_ref(tracker.sender_id))
             dispatcher.utter_message(text=INTERNAL_ERROR)
             return [FollowupAction("action_listen")]
         return [Restarted()]
@@ -98,7 +99,7 @@ class ActionSessionStart(OffLoopAction):
                     return [ActionExecuted("action_listen")]
                 dispatcher.utter_message(text=answerer.phrase("restart.done"))
             except Exception:  # noqa: BLE001
-                log.exception("action_session_start failed (conversation %s)", tracker.sender_id)
+                log.exception("action_session_start failed (conversation %s)", conversation_ref(tracker.sender_id))
                 dispatcher.utter_message(text=INTERNAL_ERROR)
                 return [ActionExecuted("action_listen")]
         # What Rasa's own does with carry_over_slots_to_new_session: false.

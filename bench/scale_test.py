@@ -55,6 +55,7 @@ SCRIPT: list[tuple[str, list[str]]] = [
     ("lệ phí bao nhiêu", ["karaoke"]),
 ]
 REPORT = ROOT / "docs" / "reliability.md"
+WARMUPS = 8  # turns before the runs, 4 through each gateway
 START, END = "<!-- scale-test:start -->", "<!-- scale-test:end -->"
 
 
@@ -196,7 +197,7 @@ def main() -> int:
             with gateway(urls[:1], actions_url, env, tmp / "gw1") as one, \
                     gateway(urls, actions_url, env, tmp / "gw2") as two:
                 for url in (one, two):  # first inference of each replica, and the catalog index
-                    for n in range(4):
+                    for n in range(WARMUPS // 2):
                         requests.post(url + "/api/chat", json={"sender": f"warmup-{n}-{url[-5:]}",
                                                                "message": SCRIPT[0][0]}, timeout=120)
                 print("Run 1: one replica", flush=True)
@@ -234,12 +235,22 @@ def main() -> int:
           f"out of order {kill['out_of_order']}")
     print(f"shared state in PostgreSQL: {kill['shared']['turns']} turns recorded, "
           f"{kill['shared']['rate_log']} rate-limit entries")
+    print(f"turns whose actions ran twice (in flight on the killed replica, answered by the other): "
+          f"{twice(results, kill)}")
     ok = (kill["killed_at_turn"] and not kill["replica_alive"] and kill["lost"] == kill["duplicated"] ==
           kill["out_of_order"] == 0 and not kill["wrong"] and all(kill["shared"].values()))
     if not args.no_report:
         write_report(results, args)
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1
+
+
+def twice(results: dict, kill: dict) -> int:
+    """Turns recorded by the action server beyond the turns sent (and the warm-up turns): a turn
+    in flight on the killed replica had run its actions there before the gateway sent it to the
+    other replica, which ran them again."""
+    sent = sum(r["turns"] for r in results.values()) + WARMUPS
+    return kill["shared"]["turns"] - sent
 
 
 def write_report(results: dict, args: argparse.Namespace) -> None:
@@ -257,7 +268,9 @@ def write_report(results: dict, args: argparse.Namespace) -> None:
               f"**{kill['out_of_order']}** (user messages in PostgreSQL compared with what was sent); "
               f"every conversation went on on the surviving replica. Our own state was on the same "
               f"PostgreSQL: {kill['shared']['turns']} turns recorded for the staff console by the action "
-              f"server, {kill['shared']['rate_log']} rate-limit entries from the two gateways.", "", END]
+              f"server, {kill['shared']['rate_log']} rate-limit entries from the two gateways. Turns whose "
+              f"actions ran twice (in flight on the killed replica, then sent to the other): "
+              f"**{twice(results, kill)}** (see below).", "", END]
     text = REPORT.read_text(encoding="utf-8") if REPORT.exists() else f"# Reliability\n\n{START}\n{END}\n"
     pattern = re.compile(re.escape(START) + ".*?" + re.escape(END), re.S)
     REPORT.write_text(pattern.sub(lambda m: "\n".join(lines), text), encoding="utf-8")

@@ -11,6 +11,7 @@
                                          and the staff console's masked texts older than that
     python -m bot run                    start action server, Rasa and the channel gateway
     python -m bot gateway                start only the channel gateway (Rasa must be running)
+    python -m bot masked -- COMMAND...   run a server with personal data masked in its output
     python -m bot forms check            validate data/forms/*.yml against the catalog
     python -m bot forms render-samples   regenerate the PNG previews in docs/forms/
     python -m bot forms purge            delete expired filled forms
@@ -209,6 +210,12 @@ def _gateway(args: argparse.Namespace) -> int:
     return 0
 
 
+def _masked(args: argparse.Namespace) -> int:
+    from bot.masked import run
+
+    return run(args.server[1:] if args.server[:1] == ["--"] else args.server)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Every command and its options (also checked against the service definitions in deploy/)."""
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__.splitlines()[0])
@@ -268,6 +275,10 @@ def build_parser() -> argparse.ArgumentParser:
     gateway.add_argument("--host", help="default 127.0.0.1; 0.0.0.0 to accept other machines")
     gateway.add_argument("--rasa-url", help="default http://127.0.0.1:5005; several replicas: comma-separated")
     gateway.set_defaults(func=_gateway)
+
+    masked = sub.add_parser("masked", help="run a server with personal data masked in its output (systemd, docker)")
+    masked.add_argument("server", nargs=argparse.REMAINDER, help="-- COMMAND [ARGS...]")
+    masked.set_defaults(func=_masked)
 
     from bot.staff.cli import register as staff_commands
 

@@ -11,12 +11,14 @@ What it does, so that one crash never leaves citizens without answers for long:
 - a service that exits is restarted after a back-off (1, 2, 4, 8, 16, 30 s), and every restart is
   logged on the launcher's output with the exit code;
 - a service that is alive but has not answered its health URL for `hang_after` seconds is killed
-  and restarted the same way;
+  and restarted the same way (after a (re)start it has `start_grace` seconds to answer first:
+  Rasa loads its model);
 - after `max_restarts` restarts within `window` seconds it gives up: `on_give_up(service)` is
   called (the launcher then stops everything and exits with a clear message and code 1), rather
   than restarting a broken installation forever;
 - on Linux every child gets SIGTERM when the launcher dies, even by SIGKILL (PR_SET_PDEATHSIG),
-  so no orphan keeps a port and fools the next launcher;
+  so no orphan keeps a port and fools the next launcher; children run with umask 077, so the
+  files they create (Rasa's tracker store: every message) are owner-only;
 - the child's output goes through a pump that masks personal data (bot/analytics/masking.py: CCCD,
   phone, dossier codes) and writes an owner-only log file rotated at `LOG_BYTES`.
 
@@ -59,18 +61,25 @@ class Service:
     process: subprocess.Popen | None = field(default=None, repr=False)
     restarts: list[float] = field(default_factory=list, repr=False)  # monotonic times
     last_healthy: float = field(default=0.0, repr=False)
+    started: float = field(default=0.0, repr=False)  # monotonic time of the last (re)start
+    answered: bool = field(default=False, repr=False)  # healthy at least once since then
 
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
 
+try:  # loaded here, in the parent: after fork, a multi-threaded process must not load libraries
+    _LIBC = ctypes.CDLL("libc.so.6", use_errno=True) if sys.platform.startswith("linux") else None
+except OSError:
+    _LIBC = None
+
+
 def _die_with_parent() -> None:
-    """In the child, before exec: ask Linux for SIGTERM when the launcher goes away."""
-    try:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):  # not Linux: stop() still ends the children normally
-        pass
+    """In the child, before exec: Linux sends it SIGTERM when the launcher goes away. (Strictly:
+    when the launcher's thread that started it ends; the supervisor ends its services before its
+    watching thread, see stop().)"""
+    if _LIBC is not None:
+        _LIBC.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
@@ -128,13 +137,14 @@ def pump(stream: IO[bytes], log: RotatingLog) -> None:
 class Supervisor:
     def __init__(self, services: list[Service], cwd: Path, backoff: tuple[float, ...] = BACKOFF,
                  max_restarts: int = 5, window: float = 300.0, hang_after: float = 120.0,
-                 check_every: float = 1.0) -> None:
+                 start_grace: float = 300.0, check_every: float = 1.0) -> None:
         self.services = services
         self.cwd = cwd
         self.backoff = backoff
         self.max_restarts = max_restarts
         self.window = window
         self.hang_after = hang_after
+        self.start_grace = start_grace  # a (re)started server may take this long to answer first
         self.check_every = check_every
         self.gave_up: Service | None = None
         self._stopping = threading.Event()
@@ -151,14 +161,16 @@ class Supervisor:
             self._spawn(service)
 
     def _spawn(self, service: Service) -> None:
+        # umask 077: what the child creates is its owner's only (Rasa's tracker store holds every message).
         process = subprocess.Popen(service.argv, cwd=self.cwd, env={**os.environ, **service.env},
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
+                                   umask=0o077, preexec_fn=_die_with_parent if _LIBC is not None else None)
         assert process.stdout is not None
         threading.Thread(target=pump, args=(process.stdout, RotatingLog(service.log)),
                          name=f"log {service.name}", daemon=True).start()
         service.process = process
-        service.last_healthy = time.monotonic()  # the hang clock starts at (re)start
+        service.started = service.last_healthy = time.monotonic()
+        service.answered = False  # loading (Rasa: its model) until the first healthy answer
 
     def processes(self) -> list[subprocess.Popen]:
         return [s.process for s in self.services if s.process is not None]
@@ -181,7 +193,7 @@ class Supervisor:
                     raise RuntimeError(f"the {s.name} exited with code {code} while starting (see {s.log})")
             if all(self.healthy(s) for s in self.services):
                 for s in self.services:
-                    s.last_healthy = time.monotonic()
+                    s.last_healthy, s.answered = time.monotonic(), True
                 return
             time.sleep(0.5)
         raise RuntimeError(f"the assistant was not ready after {timeout:.0f} s")
@@ -194,10 +206,15 @@ class Supervisor:
                 for service in self.services:
                     if self._stopping.is_set():
                         return
-                    if not self._check(service):
+                    try:
+                        keep = self._check(service)
+                    except Exception as exc:  # noqa: BLE001 - supervision must go on (a full disk...)
+                        say(f"could not check or restart the {service.name} ({type(exc).__name__}: {exc})")
+                        continue
+                    if not keep:
                         self.gave_up = service
-                        say(f"the {service.name} stopped {self.max_restarts} times within "
-                            f"{self.window / 60:.0f} min; giving up. Its log: {service.log}")
+                        say(f"the {service.name} was restarted {self.max_restarts} times within "
+                            f"{self.window / 60:.0f} min and stopped again; giving up. Its log: {service.log}")
                         if on_give_up:
                             on_give_up(service)
                         return
@@ -207,14 +224,19 @@ class Supervisor:
 
     def _check(self, service: Service) -> bool:
         """Restart `service` if it stopped or hangs; False when it must not be restarted again."""
+        if self._stopping.is_set():
+            return True
         now = time.monotonic()
         if service.alive():
             if self.healthy(service):
-                service.last_healthy = now
+                service.last_healthy, service.answered = now, True
                 return True
-            if now - service.last_healthy < self.hang_after:
+            # Still loading after a (re)start, or answered before and silent for a while: wait.
+            waited = now - (service.last_healthy if service.answered else service.started)
+            limit = self.hang_after if service.answered else self.start_grace
+            if waited < limit:
                 return True
-            say(f"the {service.name} has not answered for {self.hang_after:.0f} s; restarting it")
+            say(f"the {service.name} has not answered for {waited:.0f} s; restarting it")
             self._end(service, graceful=False)  # a hung server finishes nothing
         else:
             code = service.process.returncode if service.process else None
@@ -249,10 +271,11 @@ class Supervisor:
             p.wait(5)
 
     def stop(self) -> None:
-        """Stop watching, then end the services in reverse order of start: Rasa, whose turns in
-        flight may still call the action server, before the action server."""
+        """Stop restarting, end the services in reverse order of start (Rasa, whose turns in flight
+        may still call the action server, before the action server), then stop watching. In that
+        order because a child started by the watching thread gets SIGTERM when that thread ends."""
         self._stopping.set()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(35)
         for service in reversed(self.services):
             self._end(service)
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(35)

@@ -114,3 +114,37 @@ def test_production_endpoints_take_their_values_from_the_environment(monkeypatch
     assert tracker.url == "db.internal" and tracker.kwargs["db"] == "vhttdl" and tracker.kwargs["password"] == "pw"
     assert str(tracker.kwargs["port"]) == "5432" and tracker.kwargs["username"] == "vhttdl"
     assert endpoints.lock_store.url == "redis.internal" and str(endpoints.lock_store.kwargs["port"]) == "6379"
+
+
+def test_masked_runs_a_server_with_its_output_masked():
+    """What the units and compose.yaml start Rasa and the action server through: the journal and
+    `docker logs` get the output with personal data masked, the server's exit code, and the
+    service manager's SIGTERM reaches the server."""
+    import signal
+    import sys
+
+    server = ("import signal, sys, time\n"
+              "signal.signal(signal.SIGTERM, lambda *a: (print('stopping, last message 0912345678', flush=True), "
+              "sys.exit(0)))\n"
+              "print('Failed to parse arguments in line /inform{\"cccd\": \"079201001234\"}', flush=True)\n"
+              "time.sleep(30)\n")
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "masked", "--", sys.executable, "-c", server], cwd=ROOT,
+                            stdout=subprocess.PIPE, text=True)
+    first = proc.stdout.readline()
+    assert "[CCCD]" in first and "079201001234" not in first
+    proc.send_signal(signal.SIGTERM)
+    rest, _ = proc.communicate(timeout=20)
+    assert proc.returncode == 0 and "[SĐT]" in rest and "0912345678" not in rest
+    failing = subprocess.run([sys.executable, "-m", "bot", "masked", "--", sys.executable, "-c", "raise SystemExit(3)"],
+                             cwd=ROOT, capture_output=True, timeout=20)
+    assert failing.returncode == 3
+
+
+def test_units_and_compose_start_the_servers_masked():
+    for name in ("vhttdl-actions.service", "vhttdl-rasa@.service"):
+        argv = unit(name)["Service"]["ExecStart"].split()
+        assert argv[1:5] == ["-m", "bot", "masked", "--"] and argv[5].endswith("/rasa")
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text(encoding="utf-8"))["services"]
+    for name in ("actions", "rasa-a", "rasa-b"):
+        assert compose[name]["command"][:5] == ["python", "-m", "bot", "masked", "--"], name
+    project_command(["masked", "--", "rasa", "run"])

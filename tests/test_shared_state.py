@@ -4,6 +4,8 @@ throw-away PostgreSQL server (tests/postgres.py), with several processes at once
 that moves them all to PostgreSQL; and the SQLite files' modes."""
 from __future__ import annotations
 
+import asyncio
+import json
 import multiprocessing
 import os
 import sqlite3
@@ -236,6 +238,11 @@ def test_a_database_that_does_not_answer(caplog):
     down = "postgresql://postgres@127.0.0.1:9/none"  # nothing listens there
     limiter = RateLimiter(down, {"sender": 1})  # the gateway still starts...
     assert limiter.allow("sender", "web-secret-sender") and "rate limits not checked" in caplog.text  # ...and answers
+    assert asyncio.run(limiter.check("sender", "web-secret-sender")) == "ok"
+    # An update is answered (perhaps twice), never dropped; a long button says "expired" when pressed.
+    assert asyncio.run(SeenIds(down).first("zalo:app", "msg-1")) and "not checked" in caplog.text
+    data = ButtonPayloads(down).encode("/ask_fee" + json.dumps({"procedure": "x" * 80}))
+    assert data.startswith("#") and ButtonPayloads(down).decode(data) is None
     store = ProfileStore(down)
     with pytest.raises(sa.exc.OperationalError):
         store.recognise(CCCD, {"phone": "0912345678"})  # the action answers with its error message

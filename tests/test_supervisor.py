@@ -58,7 +58,7 @@ def test_a_service_that_keeps_failing_makes_the_supervisor_give_up(tmp_path, cap
     try:
         assert given_up.wait(20)
         assert sup.gave_up is service and len(service.restarts) == 3
-        assert "stopped 3 times within 5 min; giving up" in capfd.readouterr().err
+        assert "was restarted 3 times within 5 min and stopped again; giving up" in capfd.readouterr().err
     finally:
         sup.stop()
 
@@ -73,6 +73,24 @@ def test_a_hung_service_is_killed_and_restarted(tmp_path):
         first = service.process.pid
         os.kill(first, signal.SIGSTOP)  # alive, but answers nothing
         assert wait_for(lambda: service.alive() and service.process.pid != first and Supervisor.healthy(service), 20)
+    finally:
+        sup.stop()
+
+
+def test_a_restarted_service_may_take_its_time_to_load(tmp_path):
+    """Rasa loads its model for tens of seconds after a restart: not a hang."""
+    port = free_port()
+    slow = Service("slow starter", [sys.executable, "-c", "import runpy, sys, time; time.sleep(3); "
+                                    f"sys.argv = ['http.server', '{port}', '--bind', '127.0.0.1']; "
+                                    "runpy.run_module('http.server', run_name='__main__')"],
+                   tmp_path / "slow.log", f"http://127.0.0.1:{port}/", port=port)
+    sup = fast([slow], tmp_path, hang_after=0.5, start_grace=10.0)
+    sup.start()
+    try:
+        sup.watch()
+        first = slow.process.pid
+        assert wait_for(lambda: Supervisor.healthy(slow), 15)
+        assert slow.process.pid == first and not slow.restarts
     finally:
         sup.stop()
 

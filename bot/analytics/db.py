@@ -172,3 +172,12 @@ def conversation_id(sender_id: str) -> str:
     """A keyed hash of a Rasa sender id: conversations can be counted and joined, but the staff
     pages never see a Telegram or Zalo user id (a plain hash of a number is easy to reverse)."""
     return hmac.new(_key(), sender_id.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+
+
+def conversation_ref(sender_id: str) -> str:
+    """For log lines: the conversation as the staff console names it (never the sender id: it is
+    a Telegram chat or Zalo user id), or "?" when that cannot be made; never raises."""
+    try:
+        return conversation_id(sender_id)
+    except Exception:  # noqa: BLE001 - a log line must not fail the turn it reports
+        return "?"

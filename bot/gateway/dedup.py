@@ -8,13 +8,17 @@ and a restart agree; as truncated SHA-256 hashes, like the rate-limit keys; for 
 """
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import logging
 import time
 from pathlib import Path
 
 import sqlalchemy as sa
 
 from bot import shared_state
+
+log = logging.getLogger(__name__)
 
 KEEP_DAYS = 2
 CLEAN_EVERY = 200  # inserts between removals of old ids
@@ -34,9 +38,22 @@ class SeenIds:
         self._keep = keep_days * 86400
         self._inserts = 0
 
+    async def first(self, scope: str, key: str) -> bool:
+        """`first_time` from an event loop (the database is asked in a worker thread)."""
+        return await asyncio.to_thread(self.first_time, scope, key)
+
     def first_time(self, scope: str, key: str) -> bool:
         """Record `key` in `scope` ("telegram:<bot id>", "zalo:<app id>"...); True only the first time
-        (atomically: of two processes recording the same key at once, exactly one gets True)."""
+        (atomically: of two processes recording the same key at once, exactly one gets True).
+        When the database does not answer: True, with a warning. A redelivery may then be
+        answered twice, but no citizen goes unanswered."""
+        try:
+            return self._record(scope, key)
+        except sa.exc.SQLAlchemyError as exc:
+            log.warning("updates already answered not checked (%s)", type(exc).__name__)
+            return True
+
+    def _record(self, scope: str, key: str) -> bool:
         digest = hashlib.sha256(f"{scope}\x00{key}".encode("utf-8", "surrogateescape")).hexdigest()[:32]
         now = time.time()
         eng = shared_state.engine(self.url, metadata)

@@ -14,6 +14,7 @@ theirs must not stop it.
 """
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import time
@@ -46,6 +47,11 @@ class RateLimiter:
         self.window = window
         self.url = shared_state.as_url(path)
         self._last_cleanup = 0.0
+
+    async def check(self, scope: str, key: str) -> str:
+        """`verdict` from an event loop: the database is asked in a worker thread, so that a slow
+        shared database never holds up the other citizens."""
+        return await asyncio.to_thread(self.verdict, scope, key)
 
     def allow(self, scope: str, key: str, now: float | None = None) -> bool:
         """True if this request is within the scope's limit (and records it)."""

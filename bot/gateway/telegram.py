@@ -74,10 +74,13 @@ class ButtonPayloads:
             return payload
         key = hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
         now = time.time()
-        with shared_state.engine(self.url, payloads_metadata).begin() as conn:
-            conn.execute(shared_state.insert(conn, tg_payloads).values(key=key, payload=payload, created=now)
-                         .on_conflict_do_update(index_elements=["key"], set_={"created": now}))
-            conn.execute(tg_payloads.delete().where(tg_payloads.c.created < now - PAYLOAD_DAYS * 86400))
+        try:
+            with shared_state.engine(self.url, payloads_metadata).begin() as conn:
+                conn.execute(shared_state.insert(conn, tg_payloads).values(key=key, payload=payload, created=now)
+                             .on_conflict_do_update(index_elements=["key"], set_={"created": now}))
+                conn.execute(tg_payloads.delete().where(tg_payloads.c.created < now - PAYLOAD_DAYS * 86400))
+        except sa.exc.SQLAlchemyError as exc:  # the answer still goes out; this button says "expired"
+            log.warning("Telegram: a long button payload was not stored (%s)", type(exc).__name__)
         return "#" + key
 
     def decode(self, data: str) -> str | None:
@@ -86,8 +89,12 @@ class ButtonPayloads:
             return None
         if not data.startswith("#"):
             return data
-        with shared_state.engine(self.url, payloads_metadata).connect() as conn:
-            return conn.execute(sa.select(tg_payloads.c.payload).where(tg_payloads.c.key == data[1:])).scalar()
+        try:
+            with shared_state.engine(self.url, payloads_metadata).connect() as conn:
+                return conn.execute(sa.select(tg_payloads.c.payload).where(tg_payloads.c.key == data[1:])).scalar()
+        except sa.exc.SQLAlchemyError as exc:
+            log.warning("Telegram: a long button payload could not be read (%s)", type(exc).__name__)
+            return None
 
     def close(self) -> None:
         """Nothing to close: connections are pooled per database (bot/shared_state.py)."""
@@ -188,7 +195,7 @@ class TelegramChannel:
     # --- handlers --------------------------------------------------------------------------
     async def drop_repeats(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Group -1: an update seen before (by this or another gateway process) goes no further."""
-        if not self.seen.first_time(self._seen_scope, str(update.update_id)):
+        if not await self.seen.first(self._seen_scope, str(update.update_id)):
             log.info("Telegram: a repeated update was dropped")
             raise ApplicationHandlerStop
 
@@ -206,7 +213,7 @@ class TelegramChannel:
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
-        payload = self.payloads.decode(query.data or "")
+        payload = await asyncio.to_thread(self.payloads.decode, query.data or "")
         if payload is None or query.message is None:
             await query.answer(self.texts.button_expired)
             return
@@ -227,7 +234,7 @@ class TelegramChannel:
 
     async def _converse(self, chat_id: int, text: str, context: ContextTypes.DEFAULT_TYPE) -> None:
         bot = context.bot
-        verdict = self.core.limiter.verdict("telegram", str(chat_id))
+        verdict = await self.core.limiter.check("telegram", str(chat_id))
         if verdict != "ok":
             if verdict == "refuse":
                 await bot.send_message(chat_id, self.texts.rate_limited)
@@ -260,7 +267,7 @@ class TelegramChannel:
         for reply in replies:
             if reply.text or reply.buttons:
                 chunks = split_text(reply.text or self.texts.choose, MAX_TEXT)
-                markup = self.keyboard(reply.buttons) if reply.buttons else None
+                markup = await asyncio.to_thread(self.keyboard, reply.buttons) if reply.buttons else None
                 for i, chunk in enumerate(chunks):
                     await bot.send_message(chat_id, chunk, reply_markup=markup if i == len(chunks) - 1 else None)
             if reply.file:

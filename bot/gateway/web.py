@@ -129,7 +129,7 @@ async def chat(request: web.Request) -> web.Response:
         return _json({"error": "bad request"}, 400)
 
     ip = client_ip(request, core.config.trust_x_forwarded_for)
-    if not core.limiter.allow("ip", ip) or not core.limiter.allow("sender", sender):
+    if await core.limiter.check("ip", ip) != "ok" or await core.limiter.check("sender", sender) != "ok":
         return _json([{"text": core.texts.rate_limited}], 429, {"Retry-After": "60"})
     # The browser chooses its sender id; the (hashed) address lets the actions' guessing limits
     # hold across invented ids.

@@ -142,7 +142,7 @@ class ZaloChannel:
             reason = {400: "malformed", 401: "unsigned"}.get(status, "bad signature, other app or stale")
             log.warning("Zalo webhook: event refused (%s)", reason)
             return web.json_response({"error": reason}, status=status)
-        if self.seen.first_time(f"zalo:{self.config.app_id}", event_key(event, body)):
+        if await self.seen.first(f"zalo:{self.config.app_id}", event_key(event, body)):
             task = asyncio.create_task(self.process(event))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
@@ -168,7 +168,7 @@ class ZaloChannel:
 
     async def _answer(self, event: dict[str, Any], name: str, user_id: str) -> None:
         texts = self.core.texts
-        verdict = self.core.limiter.verdict("zalo", user_id)
+        verdict = await self.core.limiter.check("zalo", user_id)
         if verdict == "drop":
             return
         if verdict == "refuse":
