@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sqlite3
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -72,7 +74,16 @@ def _sqlite_connect(file: Path):
     def on_connect(dbapi_conn, _record) -> None:  # noqa: ANN001 - SQLAlchemy's event signature
         dbapi_conn.isolation_level = None  # transactions are begun by on_begin below
         cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")  # the -wal/-shm files now exist: check their mode
+        # Switching a new file to WAL needs it to itself, and SQLite does not wait for that (no busy
+        # handler): processes opening it at the same moment get "database is locked". Retry.
+        for attempt in range(100):
+            try:
+                cur.execute("PRAGMA journal_mode=WAL")  # the -wal/-shm files now exist: check their mode
+                break
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or attempt == 99:
+                    raise
+                time.sleep(0.05)
         cur.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across process crashes
         cur.close()
         make_private(file)
@@ -108,7 +119,13 @@ def engine(url: str, metadata: sa.MetaData | None = None) -> sa.engine.Engine:
                                        hide_parameters=True)
             _engines[url] = eng
         if metadata is not None and (url, id(metadata)) not in _ready:
-            metadata.create_all(eng)
+            # One process at a time (replicas starting together): PostgreSQL's CREATE TABLE IF NOT
+            # EXISTS is not safe against a concurrent one (a duplicate pg_type row); SQLite's begin
+            # is IMMEDIATE, which serialises it there.
+            with eng.begin() as conn:
+                if conn.dialect.name == "postgresql":
+                    conn.execute(sa.text("SELECT pg_advisory_xact_lock(:id)"), {"id": _lock_id("create tables")})
+                metadata.create_all(conn)
             _ready.add((url, id(metadata)))
         return eng
 

@@ -153,6 +153,23 @@ def test_concurrent_processes_never_allow_more_than_the_limit(where):
     assert sum(queue.get(timeout=10) for _ in range(4)) == 30
 
 
+# --- replicas starting together --------------------------------------------------------------
+
+def _open_at_once(where: str, barrier) -> None:
+    barrier.wait(30)
+    for metadata in ALL_TABLES:
+        shared_state.engine(where, metadata)  # switches a new SQLite file to WAL, creates the tables
+    assert SeenIds(where).first_time("start", str(os.getpid()))
+
+
+def test_processes_opening_a_new_database_at_once(where):
+    """Several replicas starting together on a new database: the first fresh-clone run showed
+    "database is locked" on SQLite's switch to WAL, and a duplicate pg_type row from concurrent
+    CREATE TABLE on PostgreSQL."""
+    barrier = multiprocessing.get_context("spawn").Barrier(6)
+    _run_processes(_open_at_once, [(where, barrier) for _ in range(6)])
+
+
 # --- updates already answered, long Telegram buttons -----------------------------------------
 
 def _see_all(where: str, queue) -> None:
