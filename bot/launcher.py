@@ -21,6 +21,7 @@ import requests
 import yaml
 
 from bot import paths
+from bot.shared_state import make_private, sqlite_file
 from bot.supervisor import Service, Supervisor, say
 
 VAR = paths.ROOT / ".var"
@@ -113,15 +114,19 @@ def _tail(path: Path, lines: int = 25) -> str:
         return ""
 
 
-def purge_idle_conversations() -> None:
-    """Retention: conversations idle for over a day leave the tracker store (bot/privacy.py)."""
+def purge_idle_conversations(endpoints: Path = paths.ROOT / "endpoints.yml") -> None:
+    """Retention: conversations idle for over a day leave the tracker store (bot/privacy.py).
+    A SQLite tracker store made before the servers ran with umask 077 is made owner-only too."""
     from bot.analytics.recorder import purge_texts
     from bot.privacy import DEFAULT_HOURS, purge_conversations, tracker_store_url
 
     try:
         purge_texts(DEFAULT_HOURS)  # the staff console's masked texts go with the conversations
-        url = tracker_store_url(paths.ROOT / "endpoints.yml")
+        url = tracker_store_url(endpoints)
         if url:
+            tracker = sqlite_file(url)
+            if tracker is not None and tracker.exists():
+                make_private(tracker)
             purge_conversations(url)
     except Exception as exc:  # noqa: BLE001 - never stop the assistant from starting
         print(f"warning: could not purge old conversations ({type(exc).__name__})", file=sys.stderr)

@@ -16,7 +16,7 @@ import subprocess
 import sys
 from typing import Sequence
 
-from bot.analytics.masking import mask_log_line
+from bot.supervisor import pump
 
 
 def run(command: Sequence[str]) -> int:
@@ -28,9 +28,6 @@ def run(command: Sequence[str]) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, lambda signum, frame: child.send_signal(signum))
     assert child.stdout is not None
-    with child.stdout:
-        for raw in iter(child.stdout.readline, b""):
-            sys.stdout.write(mask_log_line(raw.decode("utf-8", errors="replace")))
-            sys.stdout.flush()
+    pump(child.stdout, lambda line: (sys.stdout.write(line), sys.stdout.flush()))
     code = child.wait()
     return 128 - code if code < 0 else code

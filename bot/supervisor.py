@@ -124,14 +124,20 @@ class RotatingLog:
         self._file.close()
 
 
-def pump(stream: IO[bytes], log: RotatingLog) -> None:
-    """Copy a child's output to its log, line by line, with personal data masked."""
+def pump(stream: IO[bytes], write: Callable[[str], object]) -> None:
+    """Copy a child's output, line by line, with personal data masked (also `python -m bot masked`)."""
     from bot.analytics.masking import mask_log_line
 
     with stream:
         for raw in iter(stream.readline, b""):
-            log.write(mask_log_line(raw.decode("utf-8", errors="replace")))
-    log.close()
+            write(mask_log_line(raw.decode("utf-8", errors="replace")))
+
+
+def _pump_to_file(stream: IO[bytes], log: RotatingLog) -> None:
+    try:
+        pump(stream, log.write)
+    finally:
+        log.close()
 
 
 class Supervisor:
@@ -166,7 +172,7 @@ class Supervisor:
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                    umask=0o077, preexec_fn=_die_with_parent if _LIBC is not None else None)
         assert process.stdout is not None
-        threading.Thread(target=pump, args=(process.stdout, RotatingLog(service.log)),
+        threading.Thread(target=_pump_to_file, args=(process.stdout, RotatingLog(service.log)),
                          name=f"log {service.name}", daemon=True).start()
         service.process = process
         service.started = service.last_healthy = time.monotonic()

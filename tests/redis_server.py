@@ -13,11 +13,7 @@ import time
 from contextlib import contextmanager
 from typing import Iterator
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from bench.conversations import free_port
 
 
 @contextmanager
@@ -25,7 +21,7 @@ def temporary_redis() -> Iterator[int]:
     binary = shutil.which("redis-server")
     if binary is None:
         raise RuntimeError("redis-server not found (Debian package redis-server; scripts/ci-deps.sh)")
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

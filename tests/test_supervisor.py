@@ -210,3 +210,17 @@ def test_the_gateway_finishes_turns_in_flight_on_sigterm(tmp_path):
         if gateway.poll() is None:
             gateway.kill()
         rasa.close()
+
+
+def test_a_tracker_store_made_before_is_made_owner_only_at_start(tmp_path):
+    """The servers now create files with umask 077; a tracker store (every message) made by an
+    earlier version with 0644 is tightened when the launcher starts."""
+    from bot.launcher import purge_idle_conversations
+
+    tracker = tmp_path / "tracker.db"
+    tracker.touch(mode=0o644)
+    tracker.chmod(0o644)
+    endpoints = tmp_path / "endpoints.yml"
+    endpoints.write_text(f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {tracker}\n", encoding="utf-8")
+    purge_idle_conversations(endpoints)
+    assert stat.S_IMODE(tracker.stat().st_mode) == 0o600

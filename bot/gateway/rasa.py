@@ -86,16 +86,3 @@ class RasaClient:
     async def ask(self, sender: str, message: str, channel: str, client: str | None = None) -> list[Reply]:
         """The assistant's replies to `message` in conversation `sender`."""
         return parse_rasa(await self.raw(sender, message, channel, client))
-
-    async def healthy(self) -> bool:
-        """True if at least one replica answers."""
-        await self.start()
-        assert self._session is not None
-        for base in self.base_urls:
-            try:
-                async with self._session.get(base + "/", timeout=aiohttp.ClientTimeout(total=2)) as r:
-                    if r.status == 200:
-                        return True
-            except (aiohttp.ClientError, asyncio.TimeoutError):
-                pass
-        return False
